@@ -1,0 +1,83 @@
+"""The shared body of every family subflow: one ingest task per file, outcomes collected.
+
+A failed file never stops the others; the parent flow turns failures into the Failed
+state and exit status 1 once everything else has run.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from prefect.task_runners import ThreadPoolTaskRunner
+
+from tasks.ingest import Expectation, ingest_entry
+from tasks.models import CatalogEntry, FileOutcome
+from tasks.store import Store
+
+
+@dataclass
+class LoadContext:
+    """What every ingest task of one run shares (in-process objects, never sent to the API)."""
+
+    store: Store
+    backend: Any  # a tasks.backends.Backend (a Protocol cannot type a flow parameter)
+    run_id: str
+    temp_dir: Path
+    full_refresh: bool
+    parallelism: int
+
+
+def _log(outcome: FileOutcome) -> None:
+    logger = get_run_logger()
+    line = (f"{outcome.file_path}: {outcome.status}, {outcome.rows_loaded} rows, "
+            f"{outcome.rows_rejected} rejected")
+    if outcome.status in ("rejected", "failed"):
+        logger.error(f"{line}: {outcome.message}")
+    elif outcome.warnings:
+        logger.warning(f"{line}; " + "; ".join(outcome.warnings))
+    else:
+        logger.info(line)
+
+
+@task(name="ingest-file", cache_policy=NO_CACHE, task_run_name="ingest {entry.file_name}")
+def ingest_file(entry: CatalogEntry, ctx: LoadContext, expect: Expectation | None = None) -> FileOutcome:
+    """Parse and load one file in one transaction; its ledger row says how it went."""
+    outcome = ingest_entry(entry, ctx.store, ctx.backend, run_id=ctx.run_id, temp_dir=ctx.temp_dir,
+                           full_refresh=ctx.full_refresh, expect=expect)
+    _log(outcome)
+    return outcome
+
+
+def ingest_many(entries: Sequence[CatalogEntry], ctx: LoadContext,
+                expectations: dict[str, Expectation] | None = None) -> list[FileOutcome]:
+    """Submit one task per file (largest first, so the pool stays busy) and wait for all."""
+    ordered = sorted(entries, key=lambda e: -e.size_bytes)
+    futures = [ingest_file.submit(e, ctx, (expectations or {}).get(e.file_path)) for e in ordered]
+    outcomes = []
+    for entry, future in zip(ordered, futures, strict=True):
+        try:
+            outcomes.append(future.result())
+        except Exception as exc:  # a crash outside ingest_entry's own handling
+            outcomes.append(FileOutcome(entry.file_path, entry.family, entry.kind.table if entry.kind else None,
+                                        "failed", message=f"{type(exc).__name__}: {exc}"[:500]))
+    return outcomes
+
+
+@flow(name="family", flow_run_name="{family}", log_prints=False, validate_parameters=False)
+def family_flow(family: str, entries: list[CatalogEntry], ctx: LoadContext) -> list[FileOutcome]:
+    """Load every file of one family."""
+    return ingest_many(entries, ctx)
+
+
+def run_family(family: str, entries: list[CatalogEntry], ctx: LoadContext) -> list[FileOutcome]:
+    runner = ThreadPoolTaskRunner(max_workers=ctx.parallelism)
+    if family == "cclf":
+        from flows.cclf import cclf_flow
+
+        return cclf_flow.with_options(task_runner=runner)(entries, ctx)
+    return family_flow.with_options(task_runner=runner)(family, entries, ctx)

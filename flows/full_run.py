@@ -1,0 +1,203 @@
+"""The parent flow and ``python -m flows.full_run``: settings → lock → download → families → dbt → summary.
+
+Blocks it may load (named by settings): a ``Secret`` for Data Hub credentials
+(``MSSP_DATAHUB_SECRET_BLOCK``), a cloud store block (``MSSP_STORE_BLOCK``) and a warehouse
+block (``MSSP_WAREHOUSE_BLOCK``). Exit status: 0 all files loaded, 1 any file rejected or
+failed (after all others ran), 2 bad configuration.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+import uuid
+from pathlib import Path
+
+from prefect import flow, get_run_logger, task
+from prefect.artifacts import create_markdown_artifact, create_table_artifact
+from prefect.cache_policies import NO_CACHE
+from prefect.context import get_run_context
+from prefect.states import Completed, Failed
+
+from flows.family import LoadContext, run_family
+from tasks.backends import open_backend
+from tasks.catalog import Catalog, build_catalog
+from tasks.errors import ConfigError, LockError, MsspError
+from tasks.lock import lock_path_for, run_lock
+from tasks.models import FileOutcome
+from tasks.settings import DEMO_ACO_ID, Settings, load_settings
+from tasks.store import Store
+from tasks.summary import RunSummary
+
+DEMO_ROOT = Path("data/demo")
+
+
+def demo_overrides() -> dict[str, object]:
+    return {
+        "aco_id": DEMO_ACO_ID,
+        "file_store": str(DEMO_ROOT / "store"),
+        "output_type": "DUCKDB",
+        "output_location": str(DEMO_ROOT / "mssp.duckdb"),
+        "temp_location": str(DEMO_ROOT / "tmp"),
+    }
+
+
+@task(name="generate-demo-data", cache_policy=NO_CACHE)
+def generate_demo_data(store_root: str) -> dict[str, int]:
+    """Write the deterministic synthetic ACO into the demo store; returns expected row counts."""
+    from tasks.synthetic import generate_demo
+
+    return generate_demo(Path(store_root)).rows
+
+
+@task(name="catalog", cache_policy=NO_CACHE)
+def catalog_store(store: Store, settings: Settings) -> Catalog:
+    """List and classify every file in the store."""
+    catalog = build_catalog(store, settings.temp_path, include_weekly=settings.include_weekly_cclf,
+                            max_ratio=settings.max_expansion_ratio)
+    get_run_logger().info(f"catalog: {len(catalog.entries)} files, {len(catalog.rejected)} rejected by name "
+                          f"or container, {len(catalog.skipped)} skipped")
+    return catalog
+
+
+@task(name="record-unplaced", cache_policy=NO_CACHE)
+def record_unplaced(catalog: Catalog, ctx: LoadContext) -> list[FileOutcome]:
+    """Ledger rows for files the catalog could not place (name, stamp, container)."""
+    from tasks.ingest import ingest_entry
+
+    logger = get_run_logger()
+    outcomes = []
+    for entry in catalog.rejected:
+        outcome = ingest_entry(entry, ctx.store, ctx.backend, run_id=ctx.run_id, temp_dir=ctx.temp_dir)
+        logger.error(f"{entry.file_path}: rejected: {outcome.message}")
+        outcomes.append(outcome)
+    return outcomes
+
+
+def publish(summary: RunSummary) -> None:
+    create_table_artifact(key="mssp-run-summary", table=summary.table_rows(),
+                          description="Files, rows, rejects and warnings per family")
+    create_markdown_artifact(key="mssp-run-report", markdown=summary.render_markdown(),
+                             description="Run summary: files that did not load and warnings")
+
+
+def _flow_run_name() -> str:
+    aco = os.environ.get("MSSP_ACO_ID") or "demo"
+    return f"mssp-{aco}-{dt.date.today().isoformat()}"
+
+
+@flow(name="mssp-full-run", flow_run_name=_flow_run_name, log_prints=False)
+def full_run(
+    families: list[str] | None = None,
+    full_refresh: bool | None = None,
+    skip_download: bool = False,
+    run_dbt: bool | None = None,
+    demo: bool = False,
+    aco_id: str | None = None,
+    file_store: str | None = None,
+    output_type: str | None = None,
+    output_location: str | None = None,
+):
+    """Download, load every family, build the dbt projects and publish the run summary."""
+    logger = get_run_logger()
+    overrides: dict[str, object] = demo_overrides() if demo else {}
+    overrides.update({k: v for k, v in {
+        "families": ",".join(families) if families else None, "full_refresh": full_refresh,
+        "run_dbt": run_dbt, "aco_id": aco_id, "file_store": file_store, "output_type": output_type,
+        "output_location": output_location}.items() if v is not None})
+    try:
+        settings = load_settings(**overrides)
+    except ConfigError as exc:
+        return Failed(message=f"configuration error: {exc}")
+    if demo:
+        generate_demo_data(settings.file_store)
+    summary = RunSummary()
+    run_id = str(get_run_context().flow_run.id) if demo or True else str(uuid.uuid4())
+    try:
+        with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
+            _load_everything(settings, summary, run_id)
+    except LockError as exc:
+        logger.error(str(exc))
+        return Failed(message=str(exc))
+    print(summary.render_text())
+    publish(summary)
+    if not summary.ok:
+        names = ", ".join(o.file_path for o in summary.failed_files[:5])
+        return Failed(message=f"{len(summary.failed_files)} files did not load: {names}")
+    return Completed(message="all files loaded", data=summary.table_rows())
+
+
+def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> None:
+    store = Store(settings.file_store)
+    backend = open_backend(settings.output_type, settings.output_location)
+    try:
+        backend.prepare()
+        ctx = LoadContext(store, backend, run_id, settings.temp_path / run_id, settings.full_refresh,
+                          settings.parallelism)
+        catalog = catalog_store(store, settings)
+        summary.skipped.extend(catalog.skipped)
+        summary.add(record_unplaced(catalog, ctx))
+        for family in settings.families:
+            entries = [e for e in catalog.entries if e.family == family]
+            if entries:
+                summary.add(run_family(family, entries, ctx))
+        if settings.full_refresh:
+            present = {e.file_path for e in catalog.entries}
+            backend.purge_missing(present, settings.families)
+    finally:
+        backend.close()
+        _remove_tree(settings.temp_path / run_id)
+
+
+def _remove_tree(path: Path) -> None:
+    import shutil
+
+    shutil.rmtree(path, ignore_errors=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m flows.full_run", description=__doc__.splitlines()[0])
+    p.add_argument("--demo", action="store_true", help="run on generated synthetic data, no configuration")
+    p.add_argument("--skip-download", action="store_true", help="load what is already in the file store")
+    p.add_argument("--full-refresh", action="store_true", default=None, help="reload every file")
+    p.add_argument("--families", help="comma list, e.g. cclf,alr")
+    p.add_argument("--no-dbt", dest="run_dbt", action="store_false", default=None, help="skip the dbt builds")
+    p.add_argument("--aco-id")
+    p.add_argument("--file-store")
+    p.add_argument("--output-type")
+    p.add_argument("--output-location")
+    return p.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    families = args.families.split(",") if args.families else None
+    overrides = demo_overrides() if args.demo else {}
+    overrides.update({k: v for k, v in {
+        "families": args.families, "full_refresh": args.full_refresh, "run_dbt": args.run_dbt,
+        "aco_id": args.aco_id, "file_store": args.file_store, "output_type": args.output_type,
+        "output_location": args.output_location}.items() if v is not None})
+    try:
+        load_settings(**overrides)  # fail fast with exit 2, before any server starts
+    except ConfigError as exc:
+        print(f"configuration error: {exc}", file=sys.stderr)
+        return 2
+    os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    try:
+        state = full_run(families=families, full_refresh=args.full_refresh, skip_download=args.skip_download,
+                         run_dbt=args.run_dbt, demo=args.demo, aco_id=args.aco_id, file_store=args.file_store,
+                         output_type=args.output_type, output_location=args.output_location,
+                         return_state=True)
+    except MsspError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    if state.is_failed():
+        print(f"run failed: {state.message}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

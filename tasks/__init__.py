@@ -1,0 +1,1 @@
+"""Plain functions and Prefect tasks behind the MSSP pipeline flows."""

@@ -1,0 +1,213 @@
+"""Embedded DuckDB output: raw tables in ``raw_data``, the ledger in ``mssp_meta``.
+
+Files load in parallel threads, each through its own connection to the one database
+instance of this process. DuckDB fails a commit whose table was altered by another open
+transaction, so a file holds its table's lock for the whole transaction (files of
+different tables still load side by side).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from tasks.backends import LedgerContext, PriorLoad
+from tasks.ledger import LEDGER_DDL, LEDGER_SCHEMA, RAW_METADATA_COLUMNS, RAW_SCHEMA
+from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
+
+META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
+
+
+def quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def arrow_to_sql_type(t: pa.DataType) -> str:
+    if pa.types.is_integer(t):
+        return "BIGINT"
+    if pa.types.is_floating(t):
+        return "DOUBLE"
+    if pa.types.is_date(t):
+        return "DATE"
+    return "VARCHAR"
+
+
+class DuckDBBackend:
+    def __init__(self, location: str) -> None:
+        self.location = location
+        if not location.startswith("md:"):
+            Path(location).parent.mkdir(parents=True, exist_ok=True)
+        self._root = duckdb.connect(location)
+        self._guard = threading.Lock()
+        self._table_locks: dict[str, threading.Lock] = {}
+        self._columns: dict[str, list[str]] = {}
+
+    # --- ledger ---------------------------------------------------------------------------
+    def prepare(self) -> None:
+        for statement in LEDGER_DDL:
+            self._root.execute(statement)
+
+    def _cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._root.cursor()
+
+    def prior_load(self, file_path: str) -> PriorLoad | None:
+        with self._cursor() as cur:
+            row = cur.execute(
+                f"""select sha256, table_name, status from {LEDGER_SCHEMA}.file_loads
+                    where file_path = ? and status in ('loaded', 'replaced', 'unchanged')
+                    order by finished_at desc limit 1""",
+                [file_path],
+            ).fetchone()
+        if row is None:
+            return None
+        tables = tuple(t for t in (row[1] or "").split(",") if t)
+        return PriorLoad(row[0], tables, row[2])
+
+    def record(self, entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext) -> None:
+        with self._cursor() as cur:
+            self._insert_ledger(cur, entry, outcome, ctx)
+
+    def _insert_ledger(self, cur: duckdb.DuckDBPyConnection, entry: CatalogEntry | None,
+                       outcome: FileOutcome, ctx: LedgerContext) -> None:
+        cur.execute(
+            f"insert into {LEDGER_SCHEMA}.file_loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            [ctx.load_id, ctx.run_id, outcome.file_path, outcome.family, outcome.table_name,
+             outcome.sha256, outcome.size_bytes, entry.file_date if entry else None,
+             outcome.rows_loaded, outcome.rows_expected, outcome.rows_rejected, outcome.status,
+             outcome.message, ctx.started_at, dt.datetime.now()],
+        )
+
+    # --- one file, one transaction --------------------------------------------------------
+    def _lock(self, key: str) -> threading.Lock:
+        with self._guard:
+            return self._table_locks.setdefault(key, threading.Lock())
+
+    @contextmanager
+    def file_writer(self, entry: CatalogEntry, ctx: LedgerContext, replace: PriorLoad | None,
+                    lock_key: str) -> Iterator[_DuckDBFileWriter]:
+        with self._lock(lock_key), self._cursor() as cur:
+            cur.execute("begin transaction")
+            try:
+                writer = _DuckDBFileWriter(self, cur, entry, ctx)
+                if replace is not None:
+                    writer.delete_previous(replace.tables)
+                yield writer
+            except BaseException:
+                cur.execute("rollback")
+                raise
+            if not writer.committed:
+                cur.execute("rollback")
+
+    def table_columns(self, cur: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
+        rows = cur.execute(
+            "select column_name from information_schema.columns where table_schema = ? and table_name = ? "
+            "order by ordinal_position",
+            [RAW_SCHEMA, table],
+        ).fetchall()
+        return [r[0] for r in rows] or None
+
+    def purge_missing(self, present_paths: set[str], families: tuple[str, ...]) -> int:
+        with self._cursor() as cur:
+            loaded = cur.execute(
+                f"""select file_path, any_value(table_name) from {LEDGER_SCHEMA}.file_loads
+                    where status in ('loaded', 'replaced', 'unchanged') and family in
+                    (select unnest(?::varchar[])) group by file_path""",
+                [list(families)],
+            ).fetchall()
+            gone = [(p, t) for p, t in loaded if p not in present_paths]
+            cur.execute("begin transaction")
+            for path, tables in gone:
+                for table in (tables or "").split(","):
+                    if table and self.table_columns(cur, table):
+                        cur.execute(f"delete from {RAW_SCHEMA}.{quote(table)} where file_path = ?", [path])
+            cur.execute("commit")
+        return len(gone)
+
+    def close(self) -> None:
+        self._root.close()
+
+
+class _DuckDBFileWriter:
+    def __init__(self, backend: DuckDBBackend, cur: duckdb.DuckDBPyConnection, entry: CatalogEntry,
+                 ctx: LedgerContext) -> None:
+        self.backend = backend
+        self.cur = cur
+        self.entry = entry
+        self.ctx = ctx
+        self.committed = False
+        self.tables: list[str] = []
+        self._known: dict[str, set[str]] = {}
+
+    def delete_previous(self, tables: tuple[str, ...]) -> None:
+        for table in tables:
+            if self.backend.table_columns(self.cur, table):
+                self.cur.execute(f"delete from {RAW_SCHEMA}.{quote(table)} where file_path = ?",
+                                 [self.entry.file_path])
+        self.cur.execute(f"delete from {LEDGER_SCHEMA}.rejected_records where file_path = ?",
+                         [self.entry.file_path])
+
+    def _ensure_table(self, table: str, schema: pa.Schema) -> None:
+        known = self._known.get(table)
+        if known is not None and all(f.name in known for f in schema):
+            return
+        existing = self.backend.table_columns(self.cur, table)
+        wanted = [(f.name, arrow_to_sql_type(f.type)) for f in schema if f.name != "file_row_number"]
+        if existing is None:
+            columns = ", ".join(f"{quote(n)} {t}" for n, t in wanted + list(RAW_METADATA_COLUMNS))
+            self.cur.execute(f"create schema if not exists {RAW_SCHEMA}")
+            self.cur.execute(f"create table if not exists {RAW_SCHEMA}.{quote(table)} ({columns})")
+            existing = [n for n, _ in wanted + list(RAW_METADATA_COLUMNS)]
+        for name, type_ in wanted:
+            if name not in existing:  # schema drift by name: a new column joins the table
+                self.cur.execute(f"alter table {RAW_SCHEMA}.{quote(table)} add column {quote(name)} {type_}")
+                existing.append(name)
+        self._known[table] = set(existing)
+
+    def write(self, batch: ParsedBatch) -> None:
+        rows = batch.rows
+        renamed = [f"src_{n}" if n in META_NAMES - {"file_row_number"} else n for n in rows.column_names]
+        if renamed != rows.column_names:
+            rows = rows.rename_columns(renamed)
+        if batch.table not in self.tables:
+            self.tables.append(batch.table)
+        self._ensure_table(batch.table, rows.schema)
+        if rows.num_rows:
+            e = self.entry
+            self.cur.register("mssp_batch", rows)
+            try:
+                self.cur.execute(
+                    f"""insert into {RAW_SCHEMA}.{quote(batch.table)} by name
+                        select *, ?::varchar as file_path, ?::varchar as file_name,
+                               ?::varchar as directory_name, ?::date as file_date,
+                               ?::varchar as load_id
+                        from mssp_batch""",
+                    [e.file_path, e.file_name, e.directory_name, e.file_date, self.ctx.load_id],
+                )
+            finally:
+                self.cur.unregister("mssp_batch")
+        if batch.rejects:
+            rejects = pa.table({
+                "file_row_number": pa.array([r.file_row_number for r in batch.rejects], pa.int64()),
+                "reason": pa.array([r.reason for r in batch.rejects], pa.string()),
+            })
+            self.cur.register("mssp_rejects", rejects)
+            try:
+                self.cur.execute(
+                    f"""insert into {LEDGER_SCHEMA}.rejected_records
+                        select ?::varchar, ?::varchar, file_row_number, reason from mssp_rejects""",
+                    [self.ctx.load_id, self.entry.file_path],
+                )
+            finally:
+                self.cur.unregister("mssp_rejects")
+
+    def commit(self, outcome: FileOutcome) -> None:
+        outcome.table_name = ",".join(self.tables) or outcome.table_name
+        self.backend._insert_ledger(self.cur, self.entry, outcome, self.ctx)
+        self.cur.execute("commit")
+        self.committed = True

@@ -1,0 +1,201 @@
+"""One source file from the store to the warehouse: hash, skip or parse, load, ledger.
+
+This is where parsers meet the loader. It returns counts only; the Prefect task in
+``flows/family.py`` wraps it and does the logging.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, BinaryIO
+
+from tasks.backends import Backend, LedgerContext
+from tasks.containers import open_member
+from tasks.errors import FileRejected
+from tasks.models import CatalogEntry, FileOutcome, ParsedBatch, ParseReport
+from tasks.store import Store
+
+Parser = Callable[[BinaryIO, CatalogEntry, ParseReport], Iterator[ParsedBatch]]
+MAX_REASONS_IN_MESSAGE = 3
+WHOLE_FAMILY_LOCK = {"mcqm", "benchmark"}  # workbooks write several tables per file
+
+
+def parser_for(fmt: str) -> Parser:
+    """The parser of a format (imported lazily so one missing optional parser stops nothing)."""
+    if fmt == "fixed_width":
+        from tasks.parse_fixed_width import parse_fixed_width
+        return parse_fixed_width
+    if fmt == "cclf0":
+        from tasks.parse_cclf0 import parse_cclf0
+        return parse_cclf0
+    if fmt == "csv":
+        from tasks.parse_csv import parse_csv
+        return parse_csv
+    if fmt == "xml_bnex":
+        from tasks.parse_xml import parse_xml_bnex
+        return parse_xml_bnex
+    if fmt == "xlsx_sheets":
+        from tasks.parse_xlsx import parse_xlsx_sheets
+        return parse_xlsx_sheets
+    if fmt == "xlsx_cells":
+        from tasks.parse_xlsx import parse_xlsx_cells
+        return parse_xlsx_cells
+    raise KeyError(f"no parser for format {fmt!r}")
+
+
+@dataclass(frozen=True)
+class Expectation:
+    """What a trailer or the bundle's CCLF0 declares for a file."""
+
+    record_count: int | None = None
+    record_length: int | None = None
+    source: str = "CCLF0"
+    warnings: tuple[str, ...] = ()  # e.g. a CCLF0 row naming a member the bundle lacks
+
+
+class _HashingReader:
+    """A read-through stream that hashes every byte the parser reads."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self.raw = raw
+        self.digest = hashlib.sha256()
+        self.size = 0
+
+    def read(self, n: int = -1) -> bytes:
+        data = self.raw.read(n)
+        self.digest.update(data)
+        self.size += len(data)
+        return data
+
+    def readable(self) -> bool:
+        return True
+
+    def drain(self) -> None:
+        while self.read(1024 * 1024):
+            pass
+
+
+@contextmanager
+def open_entry(store: Store, entry: CatalogEntry, temp_dir: Path) -> Iterator[IO[bytes]]:
+    with store.open(entry.container_path) as fh:
+        if not entry.member_path:
+            yield fh
+            return
+        with open_member(fh, entry.member_path, temp_dir) as member:
+            yield member
+
+
+def sha256_of(store: Store, entry: CatalogEntry, temp_dir: Path) -> str:
+    with open_entry(store, entry, temp_dir) as fh:
+        reader = _HashingReader(fh)
+        reader.drain()
+    return reader.digest.hexdigest()
+
+
+def _summarise(outcome: FileOutcome, report: ParseReport, reasons: list[str], expect: Expectation | None,
+               layout_length: int | None) -> None:
+    notes = list(report.notes)
+    if expect:
+        outcome.warnings.extend(expect.warnings)
+    if outcome.rows_rejected:
+        shown = "; ".join(reasons[:MAX_REASONS_IN_MESSAGE])
+        more = outcome.rows_rejected - min(len(reasons), MAX_REASONS_IN_MESSAGE)
+        notes.append(f"{outcome.rows_rejected} records rejected: {shown}" + (f"; and {more} more" if more > 0 else ""))
+    if expect and expect.record_count is not None:
+        outcome.rows_expected = expect.record_count
+        found = outcome.rows_loaded + outcome.rows_rejected
+        if found != expect.record_count:
+            outcome.warnings.append(f"{expect.source} declares {expect.record_count} records, found {found}")
+    reference_length = (expect.record_length if expect and expect.record_length else None) or layout_length
+    if reference_length and report.length_counts:
+        short = sum(c for length, c in report.length_counts.items() if length < reference_length)
+        if short:
+            notes.append(f"{short} records shorter than {reference_length} characters (missing trailing fields are NULL)")
+    if expect and expect.record_length and layout_length and expect.record_length != layout_length:
+        outcome.warnings.append(f"{expect.source} declares record length {expect.record_length}, layout is {layout_length}")
+    message = "; ".join(outcome.warnings + notes)
+    outcome.message = message or None
+
+
+def ingest_entry(
+    entry: CatalogEntry,
+    store: Store,
+    backend: Backend,
+    *,
+    run_id: str,
+    temp_dir: Path,
+    full_refresh: bool = False,
+    expect: Expectation | None = None,
+) -> FileOutcome:
+    """Load one catalog entry in one transaction and record it in the ledger."""
+    ctx = LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now())
+    kind = entry.kind
+    base = FileOutcome(entry.file_path, entry.family, kind.table if kind else None, "rejected",
+                       size_bytes=entry.size_bytes)
+    if kind is None:
+        base.message = entry.reject_reason
+        backend.record(entry, base, ctx)
+        return base
+    try:
+        prior = backend.prior_load(entry.file_path)
+        if prior is not None:
+            base.sha256 = sha256_of(store, entry, temp_dir)
+            if base.sha256 == prior.sha256 and not full_refresh:
+                base.status = "unchanged"
+                base.table_name = ",".join(prior.tables) or base.table_name
+                backend.record(entry, base, ctx)
+                return base
+        return _parse_and_load(entry, store, backend, ctx, prior, temp_dir, expect)
+    except FileRejected as exc:
+        base.status, base.message = "rejected", exc.reason
+    except Exception as exc:  # one bad file never stops the others: record it, carry on
+        base.status = "failed"
+        base.message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
+    backend.record(entry, base, ctx)
+    return base
+
+
+def _parse_and_load(entry: CatalogEntry, store: Store, backend: Backend, ctx: LedgerContext,
+                    prior, temp_dir: Path, expect: Expectation | None) -> FileOutcome:
+    assert entry.kind is not None
+    kind = entry.kind
+    parser = parser_for(kind.format)
+    report = ParseReport()
+    reasons: list[str] = []
+    lock_key = kind.family if kind.family in WHOLE_FAMILY_LOCK else (kind.table or kind.family)
+    outcome = FileOutcome(entry.file_path, kind.family, kind.table, "replaced" if prior else "loaded",
+                          size_bytes=entry.size_bytes)
+    with open_entry(store, entry, temp_dir) as raw:
+        reader = _HashingReader(raw)
+        with backend.file_writer(entry, ctx, prior, lock_key) as writer:
+            for batch in parser(reader, entry, report):
+                writer.write(batch)
+                outcome.rows_loaded += batch.rows.num_rows
+                outcome.rows_rejected += len(batch.rejects)
+                reasons.extend(r.reason for r in batch.rejects[: MAX_REASONS_IN_MESSAGE])
+            reader.drain()
+            if outcome.rows_loaded + outcome.rows_rejected != report.records_seen:
+                raise RuntimeError(
+                    f"record count check failed: {outcome.rows_loaded} rows + {outcome.rows_rejected} "
+                    f"rejects != {report.records_seen} records"
+                )
+            outcome.sha256 = reader.digest.hexdigest()
+            if report.rows_expected is not None and expect is None:
+                expect = Expectation(report.rows_expected, None, "trailer")
+            layout_length = _layout_length(kind.layout)
+            _summarise(outcome, report, reasons, expect, layout_length)
+            writer.commit(outcome)
+    return outcome
+
+
+def _layout_length(layout: str | None) -> int | None:
+    if not layout:
+        return None
+    from tasks.layouts import fixed_width_layout
+    return fixed_width_layout(layout).record_length

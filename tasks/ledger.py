@@ -1,0 +1,55 @@
+"""The load ledger (schema ``mssp_meta``): one row per source file per run, plus rejects.
+
+DDL here is DuckDB SQL; other backends translate the same column lists.
+"""
+
+from __future__ import annotations
+
+LEDGER_SCHEMA = "mssp_meta"
+RAW_SCHEMA = "raw_data"
+
+FILE_LOADS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("load_id", "VARCHAR"),
+    ("run_id", "VARCHAR"),
+    ("file_path", "VARCHAR"),
+    ("family", "VARCHAR"),
+    ("table_name", "VARCHAR"),
+    ("sha256", "VARCHAR"),
+    ("size_bytes", "BIGINT"),
+    ("file_date", "DATE"),
+    ("rows_loaded", "BIGINT"),
+    ("rows_expected", "BIGINT"),
+    ("rows_rejected", "BIGINT"),
+    ("status", "VARCHAR"),
+    ("message", "VARCHAR"),
+    ("started_at", "TIMESTAMP"),
+    ("finished_at", "TIMESTAMP"),
+)
+REJECTED_RECORDS_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("load_id", "VARCHAR"),
+    ("file_path", "VARCHAR"),
+    ("file_row_number", "BIGINT"),
+    ("reason", "VARCHAR"),
+)
+RAW_METADATA_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file_path", "VARCHAR"),
+    ("file_name", "VARCHAR"),
+    ("directory_name", "VARCHAR"),
+    ("file_date", "DATE"),
+    ("file_row_number", "BIGINT"),
+    ("load_id", "VARCHAR"),
+)
+"""Metadata columns appended to every raw table after the source columns (contract §4)."""
+
+
+def _columns_sql(columns: tuple[tuple[str, str], ...]) -> str:
+    return ", ".join(f"{name} {type_}" for name, type_ in columns)
+
+
+LEDGER_DDL = (
+    f"CREATE SCHEMA IF NOT EXISTS {LEDGER_SCHEMA}",
+    f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}",
+    f"CREATE TABLE IF NOT EXISTS {LEDGER_SCHEMA}.file_loads ({_columns_sql(FILE_LOADS_COLUMNS)})",
+    f"CREATE TABLE IF NOT EXISTS {LEDGER_SCHEMA}.rejected_records "
+    f"({_columns_sql(REJECTED_RECORDS_COLUMNS)})",
+)

@@ -1,0 +1,223 @@
+"""CSV families (ALR, BAIP/BEUR/NCBP, MCQM 2026, shadow bundles, participant lists) → row batches.
+
+Rules (mssp_files.md §4.2): strip a UTF-8 BOM; CRLF, LF and a missing final newline are fine;
+RFC 4180 quoting (commas, quotes and newlines inside fields); UTF-8, else Latin-1 (noted).
+Header names are normalized (``normalize_headers``); values are trimmed text, blank → NULL.
+A record whose field count differs from the header's is a reject naming its line; it is never
+shifted or dropped. No header (empty file, binary content) → ``FileRejected``.
+
+The stream is copied once into a spooled temporary file while its bytes are checked as UTF-8,
+so the encoding is decided before the first row and memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+import sys
+import tempfile
+from collections.abc import Iterator, Sequence
+from typing import BinaryIO
+
+import pyarrow as pa
+
+from tasks.errors import FileRejected
+from tasks.models import METADATA_COLUMNS, CatalogEntry, ParsedBatch, ParseReport, Reject
+
+BATCH_ROWS = 50_000
+SPOOL_MAX_MEMORY = 8 * 1024 * 1024
+_CHUNK = 1024 * 1024
+_BOM = codecs.BOM_UTF8
+_NON_IDENT = re.compile(r"[^a-z0-9_]+")
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+
+csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
+
+
+# --- header names ---------------------------------------------------------------------------
+
+
+def normalize_header(raw: str) -> str:
+    """One header name per §4.2 (without the repeat suffix): `EnrollFlag1` → `enrollflag1`."""
+    name = raw.strip().strip('"').strip().lower()
+    name = _NON_IDENT.sub("_", name).strip("_")
+    if name[:1].isdigit():
+        name = f"c_{name}"
+    return name
+
+
+def normalize_headers(raw: Sequence[str], reserved: Sequence[str] = ()) -> list[str]:
+    """Normalized, unique column names in header order.
+
+    Blank names become ``column_<position>``; repeats get ``_2``, ``_3``; a name equal to a
+    metadata or parser-added column (``reserved``) gets the prefix ``src_`` (contract §4).
+    """
+    taken = set(METADATA_COLUMNS) | set(reserved)
+    out: list[str] = []
+    used: set[str] = set()
+    for position, value in enumerate(raw, start=1):
+        base = normalize_header(value or "") or f"column_{position}"
+        if base in taken:
+            base = f"src_{base}"
+        name, n = base, 1
+        while name in used:
+            n += 1
+            name = f"{base}_{n}"
+        used.add(name)
+        out.append(name)
+    return out
+
+
+def clean_value(value: str | None) -> str | None:
+    """Trimmed text; blank → None. Leading zeros and every other character are kept."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+# --- batches --------------------------------------------------------------------------------
+
+
+def rows_to_table(
+    columns: Sequence[str],
+    rows: Sequence[Sequence[str | None]],
+    row_numbers: Sequence[int],
+    extra: dict[str, str | None] | None = None,
+) -> pa.Table:
+    """Text columns in the given order, then constant ``extra`` columns, then file_row_number."""
+    arrays: dict[str, pa.Array] = {}
+    for i, name in enumerate(columns):
+        arrays[name] = pa.array([r[i] for r in rows], type=pa.string())
+    for name, value in (extra or {}).items():
+        arrays[name] = pa.array([value] * len(rows), type=pa.string())
+    arrays["file_row_number"] = pa.array(row_numbers, type=pa.int64())
+    return pa.table(arrays)
+
+
+def extra_columns(entry: CatalogEntry) -> dict[str, str | None]:
+    """Family columns the spec adds to CSV rows: MCQM CSVs get ``period`` (§4.3)."""
+    kind = entry.kind
+    if kind is not None and kind.family == "mcqm":
+        return {"period": kind.attrs.get("period")}
+    return {}
+
+
+# --- decoding -------------------------------------------------------------------------------
+
+
+def spool_and_detect(source: BinaryIO) -> tuple[tempfile.SpooledTemporaryFile[bytes], str, bytes]:
+    """Copy ``source`` into a spooled temp file; return it (rewound), its encoding, first bytes."""
+    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
+        max_size=SPOOL_MAX_MEMORY
+    )
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    utf8 = True
+    head = b""
+    while chunk := source.read(_CHUNK):
+        if len(head) < 4096:
+            head += chunk[: 4096 - len(head)]
+        spool.write(chunk)
+        if utf8:
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError:
+                utf8 = False
+    if utf8:
+        try:
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            utf8 = False
+    spool.seek(0)
+    return spool, ("utf-8" if utf8 else "latin-1"), head
+
+
+def _check_not_binary(entry: CatalogEntry, head: bytes) -> None:
+    if not head.strip():
+        raise FileRejected(entry.file_path, "empty file: no CSV header")
+    if head.startswith(b"PK\x03\x04"):
+        raise FileRejected(entry.file_path, "not a CSV file (zip signature)")
+    if b"\x00" in head or len(_CONTROL.findall(head)) > max(4, len(head) // 50):
+        raise FileRejected(entry.file_path, "binary content: not a CSV file")
+
+
+def _is_name(raw: str) -> bool:
+    """A header cell that reads as a column name: not blank and not starting with a digit."""
+    value = raw.strip().strip('"').strip()
+    return bool(value) and not value[0].isdigit() and bool(normalize_header(value))
+
+
+# --- the parser -----------------------------------------------------------------------------
+
+
+def parse_csv(
+    source: BinaryIO, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
+) -> Iterator[ParsedBatch]:
+    """Stream one CSV file as batches of ``entry.kind.table`` rows plus rejects."""
+    if entry.kind is None or entry.kind.table is None:
+        raise FileRejected(entry.file_path, "CSV parser needs a classified entry with a table")
+    table = entry.kind.table
+    spool, encoding, head = spool_and_detect(source)
+    try:
+        _check_not_binary(entry, head)
+        if head.startswith(_BOM):
+            spool.seek(len(_BOM))
+        if encoding != "utf-8":
+            report.notes.append("decoded as latin-1 (not valid UTF-8)")
+        text = io.TextIOWrapper(spool, encoding=encoding, newline="")
+        yield from _parse_text(text, entry, report, table, batch_rows)
+    finally:
+        spool.close()
+
+
+def _parse_text(
+    text: io.TextIOWrapper, entry: CatalogEntry, report: ParseReport, table: str, batch_rows: int
+) -> Iterator[ParsedBatch]:
+    reader = csv.reader(text, strict=False)
+    try:
+        header = next(reader, None)
+    except csv.Error as e:
+        raise FileRejected(entry.file_path, f"unreadable CSV header: {e}") from e
+    if header is None or not any(h.strip() for h in header):
+        raise FileRejected(entry.file_path, "no CSV header row")
+    if not any(_is_name(h) for h in header):
+        raise FileRejected(entry.file_path, "no CSV header row (first line holds no names)")
+    extra = extra_columns(entry)
+    columns = normalize_headers(header, reserved=tuple(extra))
+    width = len(columns)
+
+    rows: list[list[str | None]] = []
+    numbers: list[int] = []
+    rejects: list[Reject] = []
+    ordinal = 0
+    last_line = reader.line_num
+    while True:
+        try:
+            record = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as e:
+            ordinal += 1
+            rejects.append(Reject(ordinal, f"line {last_line + 1}: malformed CSV record ({e})"))
+            last_line = reader.line_num
+            continue
+        ordinal += 1
+        start_line = last_line + 1
+        last_line = reader.line_num
+        if not record and width > 1:
+            rejects.append(Reject(ordinal, f"line {start_line}: blank line"))
+        elif len(record or [""]) != width:
+            rejects.append(
+                Reject(ordinal, f"line {start_line}: {len(record)} fields, header has {width}")
+            )
+        else:
+            rows.append([clean_value(v) for v in (record or [""])])
+            numbers.append(ordinal)
+        if len(rows) + len(rejects) >= batch_rows:
+            report.records_seen += len(rows) + len(rejects)
+            yield ParsedBatch(table, rows_to_table(columns, rows, numbers, extra), rejects)
+            rows, numbers, rejects = [], [], []
+    report.records_seen += len(rows) + len(rejects)
+    yield ParsedBatch(table, rows_to_table(columns, rows, numbers, extra), rejects)

@@ -1,0 +1,90 @@
+"""The run summary: per-family counts of files, rows, rejects and warnings (never record values)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from tasks.models import FileOutcome
+
+STATUSES = ("loaded", "replaced", "unchanged", "rejected", "failed")
+
+
+@dataclass
+class FamilySummary:
+    family: str
+    files: dict[str, int] = field(default_factory=lambda: dict.fromkeys(STATUSES, 0))
+    rows_loaded: int = 0
+    rows_rejected: int = 0
+    warnings: int = 0
+
+
+@dataclass
+class RunSummary:
+    outcomes: list[FileOutcome] = field(default_factory=list)
+    skipped: list[tuple[str, str]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # e.g. CCLF0 rows naming absent members
+    dbt: dict[str, object] = field(default_factory=dict)
+
+    def add(self, outcomes: Iterable[FileOutcome]) -> None:
+        self.outcomes.extend(outcomes)
+
+    @property
+    def failed_files(self) -> list[FileOutcome]:
+        return [o for o in self.outcomes if o.status in ("rejected", "failed")]
+
+    @property
+    def ok(self) -> bool:
+        return not self.failed_files and self.dbt.get("success", True) is not False
+
+    def by_family(self) -> list[FamilySummary]:
+        out: dict[str, FamilySummary] = {}
+        for o in self.outcomes:
+            fam = out.setdefault(o.family or "(unplaced)", FamilySummary(o.family or "(unplaced)"))
+            fam.files[o.status] += 1
+            fam.rows_loaded += o.rows_loaded
+            fam.rows_rejected += o.rows_rejected
+            fam.warnings += len(o.warnings)
+        return sorted(out.values(), key=lambda f: f.family)
+
+    def table_rows(self) -> list[dict[str, object]]:
+        return [
+            {"family": f.family, **{f"files_{s}": n for s, n in f.files.items()},
+             "rows_loaded": f.rows_loaded, "rows_rejected": f.rows_rejected, "warnings": f.warnings}
+            for f in self.by_family()
+        ]
+
+    def render_text(self) -> str:
+        header = f"{'family':<18}{'loaded':>8}{'replaced':>9}{'unchanged':>10}{'rejected':>9}{'failed':>7}" \
+                 f"{'rows':>11}{'rejects':>9}{'warnings':>9}"
+        lines = ["Run summary", header]
+        for f in self.by_family():
+            lines.append(f"{f.family:<18}{f.files['loaded']:>8}{f.files['replaced']:>9}{f.files['unchanged']:>10}"
+                         f"{f.files['rejected']:>9}{f.files['failed']:>7}{f.rows_loaded:>11}{f.rows_rejected:>9}"
+                         f"{f.warnings:>9}")
+        for o in self.failed_files:
+            lines.append(f"{o.status.upper()}: {o.file_path}: {o.message}")
+        for o in self.outcomes:
+            for w in o.warnings:
+                lines.append(f"WARNING: {o.file_path}: {w}")
+        lines.extend(f"NOTE: {n}" for n in self.notes)
+        if self.skipped:
+            lines.append(f"skipped {len(self.skipped)} non-data or unprocessed files")
+        if self.dbt:
+            lines.append(f"dbt: {self.dbt}")
+        return "\n".join(lines)
+
+    def render_markdown(self) -> str:
+        rows = self.table_rows()
+        if not rows:
+            return "No files were found in the store."
+        cols = list(rows[0])
+        md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        md += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
+        problems = [f"- **{o.status}** `{o.file_path}`: {o.message}" for o in self.failed_files]
+        warnings = [f"- `{o.file_path}`: {w}" for o in self.outcomes for w in o.warnings]
+        if problems:
+            md += ["", "### Files that did not load", *problems]
+        if warnings:
+            md += ["", "### Warnings", *warnings]
+        return "\n".join(md)

@@ -1,0 +1,125 @@
+"""Load semantics on a real DuckDB file: incremental, re-issue, moved store, faults, full refresh."""
+
+from __future__ import annotations
+
+import shutil
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from tasks.synthetic.cclf import write_cclf_deliveries
+from tasks.synthetic.population import make_population
+from tests.loading import load_store, query, statuses, table_counts
+
+
+@pytest.fixture
+def cclf_store(store_root: Path):
+    manifest = write_cclf_deliveries(make_population("A1234", n=40, seed=3), store_root, [(2024, 1), (2024, 2)])
+    return store_root, manifest
+
+
+def test_first_load_matches_manifest_and_second_load_changes_nothing(cclf_store, warehouse: Path) -> None:
+    store_root, manifest = cclf_store
+    first = load_store(store_root, warehouse, run_id="r1")
+    assert statuses(first) == {"loaded": manifest.members}
+    assert table_counts(warehouse) == dict(manifest.rows)
+    second = load_store(store_root, warehouse, run_id="r2")
+    assert statuses(second) == {"unchanged": manifest.members}
+    assert table_counts(warehouse) == {t: n for t, n in manifest.rows.items()}
+    ledger = query(warehouse, "select run_id, count(*) from mssp_meta.file_loads group by 1 order by 1")
+    assert ledger == [("r1", manifest.members), ("r2", manifest.members)]
+    assert query(warehouse, "select count(*) from mssp_meta.file_loads where sha256 is null") == [(0,)]
+
+
+def test_every_record_is_a_row_or_a_reject(cclf_store, warehouse: Path) -> None:
+    store_root, _ = cclf_store
+    for outcome in load_store(store_root, warehouse):
+        rows = query(warehouse, "select rows_loaded, rows_rejected from mssp_meta.file_loads where file_path = ?",
+                     [outcome.file_path])
+        assert rows == [(outcome.rows_loaded, outcome.rows_rejected)]
+
+
+def _rewrite_member(bundle: Path, member_prefix: str, transform) -> str:
+    with zipfile.ZipFile(bundle) as zf:
+        members = [(i, zf.read(i)) for i in zf.infolist()]
+    with zipfile.ZipFile(bundle, "w", zipfile.ZIP_DEFLATED) as zf:
+        for info, data in members:
+            if info.filename.startswith(member_prefix):
+                data = transform(data)
+                changed = info.filename
+            zf.writestr(info, data)
+    return changed
+
+
+def test_reissued_file_replaces_only_its_own_rows(cclf_store, warehouse: Path) -> None:
+    store_root, manifest = cclf_store
+    load_store(store_root, warehouse, run_id="r1")
+    bundle = store_root / manifest.files[0]
+    member = _rewrite_member(bundle, "P.A1234.ACO.ZC5", lambda data: b"\n".join(data.split(b"\n")[:3]) + b"\n")
+    file_path = f"{manifest.files[0]}/{member}"
+    outcomes = load_store(store_root, warehouse, run_id="r2")
+    assert statuses(outcomes) == {"replaced": 1, "unchanged": manifest.members - 1}
+    assert query(warehouse, "select count(*) from raw_data.partb_physicians where file_path = ?", [file_path]) == [(3,)]
+    assert query(warehouse, "select status, rows_loaded from mssp_meta.file_loads where file_path = ? "
+                 "and run_id = 'r2'", [file_path]) == [("replaced", 3)]
+    others = query(warehouse, "select count(*) from raw_data.partb_physicians where file_path <> ?", [file_path])
+    assert others[0][0] > 0
+
+
+def test_moving_the_store_reloads_nothing(cclf_store, warehouse: Path, tmp_path: Path) -> None:
+    store_root, manifest = cclf_store
+    load_store(store_root, warehouse)
+    moved = tmp_path / "elsewhere" / "store"
+    shutil.copytree(store_root, moved)
+    assert statuses(load_store(moved, warehouse)) == {"unchanged": manifest.members}
+
+
+def test_fault_between_parse_and_commit_leaves_nothing_and_a_rerun_is_exact(
+        cclf_store, warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks.backends import duckdb as backend_module
+
+    store_root, manifest = cclf_store
+    real_commit = backend_module._DuckDBFileWriter.commit
+
+    def failing_commit(self, outcome):
+        if ".ZC1" in self.entry.file_name:
+            raise OSError("injected fault before commit")
+        return real_commit(self, outcome)
+
+    monkeypatch.setattr(backend_module._DuckDBFileWriter, "commit", failing_commit)
+    first = load_store(store_root, warehouse, run_id="r1")
+    failed = [o for o in first if o.status == "failed"]
+    assert len(failed) == len(manifest.files) and all("injected fault" in (o.message or "") for o in failed)
+    assert table_counts(warehouse)["partb_physicians"] == manifest.rows["partb_physicians"]
+    assert "parta_claims_header" not in table_counts(warehouse) or \
+        table_counts(warehouse)["parta_claims_header"] == 0
+    monkeypatch.setattr(backend_module._DuckDBFileWriter, "commit", real_commit)
+    second = load_store(store_root, warehouse, run_id="r2")
+    assert statuses(second) == {"loaded": len(manifest.files), "unchanged": manifest.members - len(manifest.files)}
+    assert table_counts(warehouse)["parta_claims_header"] == manifest.rows["parta_claims_header"]
+
+
+def test_full_refresh_reloads_every_file_without_doubling(cclf_store, warehouse: Path) -> None:
+    store_root, manifest = cclf_store
+    load_store(store_root, warehouse)
+    again = load_store(store_root, warehouse, full_refresh=True)
+    assert statuses(again) == {"replaced": manifest.members}
+    assert table_counts(warehouse) == dict(manifest.rows)
+
+
+def test_bad_records_are_rejects_with_line_numbers(store_root: Path, warehouse: Path) -> None:
+    from tasks.synthetic.cclf import RecordWriter
+    from tests.zips import zip_bytes
+
+    line = RecordWriter("CCLF9").line({"crnt_num": "1AA0AA0AA01", "prvs_num": "1AA0AA0AA02"})
+    body = f"{line}\n{line}EXTRA\n\n{line}\n".encode()
+    bundle = "A1234/2024/113/P.A1234.ACO.ZCY24.D240115.T1112200.zip"
+    (store_root / bundle).parent.mkdir(parents=True)
+    (store_root / bundle).write_bytes(zip_bytes([("P.A1234.ACO.ZC9Y24.D240115.T1112209", body)]))
+    (outcome,) = load_store(store_root, warehouse)
+    assert (outcome.status, outcome.rows_loaded, outcome.rows_rejected) == ("loaded", 2, 2)
+    assert query(warehouse, "select file_row_number, reason from mssp_meta.rejected_records order by 1") == [
+        (2, "record longer than layout: 60 > 55 (line 2)"), (3, "blank line (line 3)")]
+    assert "2 records rejected" in (outcome.message or "")
+    assert "1AA0AA0AA0" not in (outcome.message or "")
