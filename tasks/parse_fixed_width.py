@@ -9,7 +9,9 @@ a reject (mssp_files.md §4.1).
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import BinaryIO
 
 import numpy as np
@@ -23,6 +25,9 @@ CHUNK_BYTES = 32 * 1024 * 1024
 BLANK_PLACEHOLDER = b"This file is intentionally blank"
 SPACE = 32
 PRESCRIBER = "clm_prsbng_prvdr_gnrc_id_num"
+_COLUMN_POOL = ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)),
+                                  thread_name_prefix="fixed-width")
+"""numpy releases the GIL while it gathers and compares bytes, so columns are cut in parallel."""
 
 
 def parse_fixed_width(source: BinaryIO, entry: CatalogEntry, report: ParseReport) -> Iterator[ParsedBatch]:
@@ -140,11 +145,14 @@ class _Cutter:
 
     # --- cutting ------------------------------------------------------------------------
     def _cut_ascii(self, buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> dict[str, pa.Array]:
-        out = {f.name: _ascii_field(buf, starts, lens, f.start, f.length) for f in self.fields}
+        grid = _uniform_grid(buf, starts, lens)
+        slices = [(f.name, f.start, f.length) for f in self.fields]
         if self.is_cclf7:
-            long_start, long_len = CCLF7_LONG_PRESCRIBER
-            longer = _ascii_field(buf, starts, lens, long_start, long_len)
-            out[PRESCRIBER] = pc.coalesce(longer, out[PRESCRIBER])
+            slices.append(("_long_prescriber", *CCLF7_LONG_PRESCRIBER))
+        cut = _COLUMN_POOL.map(lambda s: (s[0], _ascii_field(buf, starts, lens, s[1], s[2], grid)), slices)
+        out = dict(cut)
+        if self.is_cclf7:
+            out[PRESCRIBER] = pc.coalesce(out.pop("_long_prescriber"), out[PRESCRIBER])
         return out
 
     def _cut_text(self, lines: pa.Array) -> dict[str, pa.Array]:
@@ -163,15 +171,34 @@ def _decode(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
-def _ascii_field(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray, start: int, length: int) -> pa.Array:
+def _uniform_grid(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray) -> np.ndarray | None:
+    """A 2-D view of the block when every line has the same length and spacing (the usual case)."""
+    n = len(starts)
+    if n < 2 or lens.min() != lens.max():
+        return None
+    stride = int(starts[1] - starts[0])
+    if stride <= 0 or not np.array_equal(np.diff(starts), np.full(n - 1, stride)):
+        return None
+    first = int(starts[0])
+    if first + n * stride > len(buf):
+        return None
+    return buf[first: first + n * stride].reshape(n, stride)
+
+
+def _ascii_field(buf: np.ndarray, starts: np.ndarray, lens: np.ndarray, start: int, length: int,
+                 grid: np.ndarray | None = None) -> pa.Array:
     """Trimmed text of one field for every line; blank or missing (short record) → null."""
     n = len(starts)
     if n == 0:
         return pa.array([], pa.string())
     offsets = np.arange(length, dtype=np.int64)
-    positions = starts[:, None] + (start - 1) + offsets[None, :]
-    inside = (start - 1 + offsets)[None, :] < lens[:, None]
-    block = np.where(inside, buf[np.minimum(positions, len(buf) - 1)], SPACE).astype(np.uint8)
+    line_length = int(lens[0])
+    if grid is not None and start - 1 + length <= line_length:
+        block = np.ascontiguousarray(grid[:, start - 1: start - 1 + length])
+    else:
+        positions = starts[:, None] + (start - 1) + offsets[None, :]
+        inside = (start - 1 + offsets)[None, :] < lens[:, None]
+        block = np.where(inside, buf[np.minimum(positions, len(buf) - 1)], SPACE).astype(np.uint8)
     non_space = block != SPACE
     present = non_space.any(axis=1)
     first = np.argmax(non_space, axis=1)

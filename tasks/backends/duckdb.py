@@ -43,7 +43,8 @@ class DuckDBBackend:
         self.location = location
         if not location.startswith("md:"):
             Path(location).parent.mkdir(parents=True, exist_ok=True)
-        self._root = duckdb.connect(location)
+        # insertion order inside a raw table carries no meaning (file_row_number does)
+        self._root = duckdb.connect(location, config={"preserve_insertion_order": False})
         self._guard = threading.Lock()
         self._table_locks: dict[str, threading.Lock] = {}
         self._columns: dict[str, list[str]] = {}
