@@ -12,7 +12,6 @@ import argparse
 import datetime as dt
 import os
 import sys
-import uuid
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -114,7 +113,7 @@ def full_run(
     if demo:
         generate_demo_data(settings.file_store)
     summary = RunSummary()
-    run_id = str(get_run_context().flow_run.id) if demo or True else str(uuid.uuid4())
+    run_id = str(get_run_context().flow_run.id)
     try:
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
             _load_everything(settings, summary, run_id)
@@ -123,10 +122,26 @@ def full_run(
         return Failed(message=str(exc))
     print(summary.render_text())
     publish(summary)
+    report_path = write_report(settings, summary)
+    if report_path is not None:
+        print(f"report: {report_path}")
     if not summary.ok:
         names = ", ".join(o.file_path for o in summary.failed_files[:5])
         return Failed(message=f"{len(summary.failed_files)} files did not load: {names}")
     return Completed(message="all files loaded", data=summary.table_rows())
+
+
+def write_report(settings: Settings, summary: RunSummary) -> Path | None:
+    """The delivery and data-quality report; a report problem never fails the load."""
+    if settings.output_type != "DUCKDB":
+        return None
+    from tasks.report.task import build_report_task
+
+    try:
+        return build_report_task(Path(settings.output_location), dbt_results=summary.dbt.get("run_results", []))
+    except Exception as exc:
+        get_run_logger().warning(f"report not written: {type(exc).__name__}: {exc}")
+        return None
 
 
 def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> None:

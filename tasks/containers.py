@@ -33,7 +33,7 @@ class Member:
 
 
 def looks_like_zip(head: bytes) -> bool:
-    return head.startswith(ZIP_MAGIC) or head.startswith(EMPTY_ZIP_MAGIC)
+    return head.startswith((ZIP_MAGIC, EMPTY_ZIP_MAGIC))
 
 
 def is_container(name: str, head: bytes) -> bool:

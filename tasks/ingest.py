@@ -106,7 +106,8 @@ def _summarise(outcome: FileOutcome, report: ParseReport, reasons: list[str], ex
     if outcome.rows_rejected:
         shown = "; ".join(reasons[:MAX_REASONS_IN_MESSAGE])
         more = outcome.rows_rejected - min(len(reasons), MAX_REASONS_IN_MESSAGE)
-        notes.append(f"{outcome.rows_rejected} records rejected: {shown}" + (f"; and {more} more" if more > 0 else ""))
+        notes.append(f"{outcome.rows_rejected} records rejected: {shown}"
+                     + (f"; and {more} more" if more > 0 else ""))
     if expect and expect.record_count is not None:
         outcome.rows_expected = expect.record_count
         found = outcome.rows_loaded + outcome.rows_rejected
@@ -116,9 +117,10 @@ def _summarise(outcome: FileOutcome, report: ParseReport, reasons: list[str], ex
     if reference_length and report.length_counts:
         short = sum(c for length, c in report.length_counts.items() if length < reference_length)
         if short:
-            notes.append(f"{short} records shorter than {reference_length} characters (missing trailing fields are NULL)")
+            notes.append(f"{short} records shorter than {reference_length} characters (trailing fields NULL)")
     if expect and expect.record_length and layout_length and expect.record_length != layout_length:
-        outcome.warnings.append(f"{expect.source} declares record length {expect.record_length}, layout is {layout_length}")
+        outcome.warnings.append(
+            f"{expect.source} declares record length {expect.record_length}, layout is {layout_length}")
     message = "; ".join(outcome.warnings + notes)
     outcome.message = message or None
 
