@@ -1,0 +1,35 @@
+-- ALR Table 1-2, typed: one row per beneficiary x participant TIN per file.
+
+with
+
+source as (
+
+    select *
+    from {{ alr_raw_relation('alr_raw', 'aalr2_assigned_beneficiaries_tin', alr_layout('1-2')) }}
+        as raw
+
+),
+
+renamed as (
+
+    select
+        ----------  ids
+        bene_mbi_id,
+        master_id,
+
+        ----------  file
+        file_name,
+        {{ alr_file_metadata('file_name') }},
+        file_date,
+        file_path,
+        file_row_number,
+        load_id,
+
+        ----------  counts
+        {{ mssp_common.safe_cast('b_em_line_cnt_t', 'integer') }} as b_em_line_cnt_t
+
+    from source
+
+)
+
+select * from renamed

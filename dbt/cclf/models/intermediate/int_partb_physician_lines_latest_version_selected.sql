@@ -1,0 +1,2 @@
+-- Grain: one row per final-action CCLF5 line (cclf_semantics §3, §6).
+{{ partb_latest_version('stg_cclf__partb_physicians') }}

@@ -1,0 +1,252 @@
+"""Run the dbt projects (``dbt/alr``, ``dbt/cclf``) and summarise the outcome per node.
+
+Plain functions, wrapped by the flows:
+
+- ``write_profiles(settings, profiles_dir)`` writes a ``profiles.yml`` (profile ``mssp``)
+  for the configured output; one builder per output type in ``PROFILE_BUILDERS``.
+- ``build_project(project_dir, settings, ...)`` runs ``dbt deps`` (when the project has
+  packages) and ``dbt build``. Inside a Prefect flow or task it goes through prefect-dbt's
+  ``PrefectDbtRunner``, so every dbt node shows up as a Prefect task; outside, through the
+  plain ``dbtRunner``. ``target/`` and ``logs/`` go to a temporary directory (or the given
+  ``work_dir``), never into the project.
+
+The result (``DbtBuildResult``) carries counts and node names only, never row values.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import os
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+
+from tasks.errors import MsspError
+from tasks.settings import OutputType, Settings
+
+PROFILE_NAME = "mssp"
+TARGET_NAME = "default"
+DBT_THREADS = 2
+FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+DbtLogLevel = Literal["debug", "info", "warn", "error", "none"]
+
+
+class DbtBuildFailed(MsspError):
+    """A dbt build finished with failed nodes (or could not run at all)."""
+
+    def __init__(self, project: str, failed_nodes: Sequence[str], message: str | None) -> None:
+        names = ", ".join(failed_nodes) or "no node ran"
+        super().__init__(f"dbt build of {project} failed: {names}" + (f" ({message})" if message else ""))
+        self.project = project
+        self.failed_nodes = tuple(failed_nodes)
+
+
+@dataclass(frozen=True)
+class DbtBuildResult:
+    """Outcome of one ``dbt build``: node names and counts only."""
+
+    project: str
+    success: bool
+    failed_nodes: tuple[str, ...] = ()
+    warned_nodes: tuple[str, ...] = ()
+    status_counts: dict[str, int] = field(default_factory=dict)
+    row_counts: dict[str, int] = field(default_factory=dict)
+    message: str | None = None
+
+    def raise_for_failure(self) -> None:
+        if not self.success:
+            raise DbtBuildFailed(self.project, self.failed_nodes, self.message)
+
+
+# --------------------------------------------------------------------------- profiles
+
+
+def _duckdb_output(settings: Settings) -> dict[str, Any]:
+    path = Path(settings.output_location).expanduser().resolve()
+    return {"type": "duckdb", "path": str(path), "schema": "main", "threads": DBT_THREADS}
+
+
+PROFILE_BUILDERS: dict[OutputType, Callable[[Settings], dict[str, Any]]] = {
+    "DUCKDB": _duckdb_output,
+}
+"""Output type -> dbt output dict. Other output types are added here."""
+
+
+def profile_output(settings: Settings) -> dict[str, Any]:
+    """The dbt output (target) for the configured output type."""
+    builder = PROFILE_BUILDERS.get(settings.output_type)
+    if builder is None:
+        raise NotImplementedError(f"dbt profile for MSSP_OUTPUT_TYPE={settings.output_type} is not implemented yet")
+    return builder(settings)
+
+
+def write_profiles(settings: Settings, profiles_dir: Path) -> Path:
+    """Write ``profiles.yml`` (profile ``mssp``) into ``profiles_dir``; return its path."""
+    profiles_dir.mkdir(parents=True, exist_ok=True)
+    profiles = {PROFILE_NAME: {"target": TARGET_NAME, "outputs": {TARGET_NAME: profile_output(settings)}}}
+    path = profiles_dir / "profiles.yml"
+    path.write_text(yaml.safe_dump(profiles, sort_keys=False), encoding="utf-8")
+    return path
+
+
+# --------------------------------------------------------------------------- running
+
+
+def _in_prefect_run() -> bool:
+    from prefect.context import FlowRunContext, TaskRunContext
+
+    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
+
+
+@contextlib.contextmanager
+def _env(name: str, value: str) -> Iterator[None]:
+    previous = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = previous
+
+
+def _invoke(
+    args: list[str],
+    project_dir: Path,
+    profiles_dir: Path,
+    target_path: Path,
+    log_level: DbtLogLevel,
+    use_prefect: bool,
+) -> Any:
+    """One dbt command; returns the dbtRunnerResult (never raises on node failures)."""
+    if use_prefect:
+        from dbt_common.events.base_types import EventLevel
+        from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
+
+        level = EventLevel.WARN if log_level == "none" else EventLevel(log_level)
+        runner = PrefectDbtRunner(
+            settings=PrefectDbtSettings(
+                project_dir=project_dir,
+                profiles_dir=profiles_dir,
+                target_path=target_path,
+                log_level=level,
+            ),
+            raise_on_failure=False,
+        )
+        return runner.invoke(args)
+    from dbt.cli.main import dbtRunner
+
+    paths = ["--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir)]
+    if args[0] != "deps":
+        paths += ["--target-path", str(target_path)]
+    return dbtRunner().invoke([*args, *paths, "--log-level", log_level])
+
+
+def _summarise(project: str, res: Any) -> DbtBuildResult:
+    results = list(getattr(res.result, "results", None) or [])
+    counts = Counter(str(getattr(r.status, "value", r.status)) for r in results)
+
+    def names(statuses: frozenset[str]) -> tuple[str, ...]:
+        return tuple(sorted(r.node.name for r in results if str(getattr(r.status, "value", r.status)) in statuses))
+
+    failed = names(FAILED_STATUSES)
+    message = str(res.exception) if res.exception is not None else None
+    return DbtBuildResult(
+        project=project,
+        success=bool(res.success) and not failed,
+        failed_nodes=failed,
+        warned_nodes=names(frozenset({"warn"})),
+        status_counts=dict(sorted(counts.items())),
+        message=message,
+    )
+
+
+def _final_relations(res: Any) -> list[tuple[str, str, str]]:
+    """(database, schema, alias) of models built into a user-facing schema (no ``_`` prefix)."""
+    relations = []
+    for r in getattr(res.result, "results", None) or []:
+        node = r.node
+        status = str(getattr(r.status, "value", r.status))
+        if node.resource_type == "model" and status == "success" and not node.schema.startswith("_"):
+            relations.append((node.database, node.schema, node.alias))
+    return sorted(relations)
+
+
+def _duckdb_row_counts(settings: Settings, relations: list[tuple[str, str, str]]) -> dict[str, int]:
+    import duckdb
+
+    counts: dict[str, int] = {}
+    with duckdb.connect(str(Path(settings.output_location).expanduser().resolve())) as con:
+        for database, schema, alias in relations:
+            row = con.execute(f'select count(*) from "{database}"."{schema}"."{alias}"').fetchone()
+            counts[f"{schema}.{alias}"] = int(row[0]) if row else 0
+    return counts
+
+
+ROW_COUNTERS: dict[OutputType, Callable[[Settings, list[tuple[str, str, str]]], dict[str, int]]] = {
+    "DUCKDB": _duckdb_row_counts,
+}
+"""Output type -> row counter of the final relations (missing: no row counts)."""
+
+
+def build_project(
+    project_dir: Path,
+    settings: Settings,
+    *,
+    dbt_vars: Mapping[str, Any] | None = None,
+    full_refresh: bool = False,
+    select: Sequence[str] | None = None,
+    work_dir: Path | None = None,
+    use_prefect: bool | None = None,
+    log_level: DbtLogLevel = "warn",
+) -> DbtBuildResult:
+    """Run ``dbt deps`` (if the project has packages) and ``dbt build`` for one project.
+
+    ``project_dir`` must be absolute (``<repo>/dbt/alr`` or ``<repo>/dbt/cclf``).
+    ``work_dir`` receives profiles.yml, target/ and logs/ (default: a temporary directory
+    removed afterwards). ``use_prefect`` defaults to "inside a Prefect flow or task run".
+    """
+    if not project_dir.is_absolute():
+        raise ValueError(f"dbt project dir must be absolute: {project_dir}")
+    project = project_dir.name
+    prefect_path = _in_prefect_run() if use_prefect is None else use_prefect
+    with contextlib.ExitStack() as stack:
+        if work_dir is None:
+            work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dbt-")))
+        profiles_dir, target_path = work_dir / "profiles", work_dir / "target"
+        log_path = work_dir / "logs"
+        write_profiles(settings, profiles_dir)
+        stack.enter_context(_env("DBT_LOG_LEVEL", log_level))
+        stack.enter_context(_env("DBT_LOG_PATH", str(log_path)))
+
+        def invoke(args: list[str]) -> Any:
+            return _invoke(args, project_dir, profiles_dir, target_path, log_level, prefect_path)
+
+        if (project_dir / "packages.yml").exists() or (project_dir / "dependencies.yml").exists():
+            deps = invoke(["deps"])
+            if not deps.success:
+                return DbtBuildResult(project=project, success=False, message=f"dbt deps failed: {deps.exception}")
+        args = ["build"]
+        if full_refresh:
+            args.append("--full-refresh")
+        if dbt_vars:
+            args += ["--vars", yaml.safe_dump(dict(dbt_vars), default_flow_style=True).strip()]
+        if select:
+            args += ["--select", *select]
+        try:
+            res = invoke(args)
+        except ValueError as exc:  # PrefectDbtRunner raises on a dbt exception
+            return DbtBuildResult(project=project, success=False, message=str(exc))
+        result = _summarise(project, res)
+        counter = ROW_COUNTERS.get(settings.output_type)
+        relations = _final_relations(res)
+        if counter is None or not relations:
+            return result
+        return dataclasses.replace(result, row_counts=counter(settings, relations))
