@@ -20,10 +20,11 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.states import Completed, Failed
 
+from flows.download import download
 from flows.family import LoadContext, run_family
 from tasks.backends import open_backend
 from tasks.catalog import Catalog, build_catalog
-from tasks.errors import ConfigError, LockError, MsspError
+from tasks.errors import ConfigError, DownloadError, LockError, MsspError
 from tasks.lock import lock_path_for, run_lock
 from tasks.models import FileOutcome
 from tasks.settings import DEMO_ACO_ID, Settings, load_settings
@@ -31,24 +32,46 @@ from tasks.store import Store
 from tasks.summary import RunSummary
 
 DEMO_ROOT = Path("data/demo")
+DEMO_FIRST_YEAR = 2024
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECTS = ("alr", "cclf")  # order matters: dbt/cclf reads alr.enrollment
 
 
 def demo_overrides() -> dict[str, object]:
+    """The demo: a synthetic ACO served by the fake Data Hub client, loaded into local DuckDB."""
     return {
         "aco_id": DEMO_ACO_ID,
         "file_store": str(DEMO_ROOT / "store"),
         "output_type": "DUCKDB",
         "output_location": str(DEMO_ROOT / "mssp.duckdb"),
         "temp_location": str(DEMO_ROOT / "tmp"),
+        "start_year": DEMO_FIRST_YEAR,
+        "download_mode": "incremental",
     }
 
 
 @task(name="generate-demo-data", cache_policy=NO_CACHE)
-def generate_demo_data(store_root: str) -> dict[str, int]:
-    """Write the deterministic synthetic ACO into the demo store; returns expected row counts."""
+def generate_demo_data(hub_root: Path) -> dict[str, object]:
+    """Write the deterministic synthetic ACO where the fake Data Hub serves it from.
+
+    Only files whose bytes changed are rewritten, so the hub's "Last Updated" stays put and a
+    second demo run downloads nothing. Returns the fake client's settings.
+    """
+    import filecmp
+    import shutil
+    import tempfile
+
+    from tasks.fake_datahub import demo_settings
     from tasks.synthetic import generate_demo
 
-    return generate_demo(Path(store_root)).rows
+    with tempfile.TemporaryDirectory() as scratch:
+        generate_demo(Path(scratch))
+        for source in sorted(Path(scratch).rglob("*")):
+            target = hub_root / source.relative_to(scratch)
+            if source.is_file() and not (target.exists() and filecmp.cmp(source, target, shallow=False)):
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, target)
+    return demo_settings(hub_root, DEMO_ROOT / "bin")
 
 
 @task(name="catalog", cache_policy=NO_CACHE)
@@ -106,29 +129,56 @@ def full_run(
         "families": ",".join(families) if families else None, "full_refresh": full_refresh,
         "run_dbt": run_dbt, "aco_id": aco_id, "file_store": file_store, "output_type": output_type,
         "output_location": output_location}.items() if v is not None})
+    if demo:
+        overrides.update(generate_demo_data(DEMO_ROOT / "hub"))
     try:
         settings = load_settings(**overrides)
     except ConfigError as exc:
         return Failed(message=f"configuration error: {exc}")
-    if demo:
-        generate_demo_data(settings.file_store)
     summary = RunSummary()
     run_id = str(get_run_context().flow_run.id)
     try:
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
+            if not skip_download and settings.download_mode != "skip":
+                pause = {"call_pause_seconds": 0.0, "retry_base_seconds": 0.5} if demo else {}
+                summary.download = download(settings, **pause)
             _load_everything(settings, summary, run_id)
-    except LockError as exc:
+    except (LockError, DownloadError, ConfigError) as exc:
         logger.error(str(exc))
         return Failed(message=str(exc))
+    if settings.run_dbt:
+        run_dbt_builds(settings, summary)
     print(summary.render_text())
     publish(summary)
     report_path = write_report(settings, summary)
     if report_path is not None:
         print(f"report: {report_path}")
     if not summary.ok:
-        names = ", ".join(o.file_path for o in summary.failed_files[:5])
-        return Failed(message=f"{len(summary.failed_files)} files did not load: {names}")
+        return Failed(message=summary.failure_line())
     return Completed(message="all files loaded", data=summary.table_rows())
+
+
+def run_dbt_builds(settings: Settings, summary: RunSummary) -> None:
+    """dbt/alr then dbt/cclf, after every raw load has committed; failures name their nodes."""
+    from tasks.dbt import build_project
+
+    logger = get_run_logger()
+    results, run_results, rows = {}, [], {}
+    for project in DBT_PROJECTS:
+        work_dir = settings.temp_path / "dbt" / project
+        result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
+                               work_dir=work_dir)
+        results[project] = result
+        run_results.append(work_dir / "target" / "run_results.json")
+        rows.update(result.row_counts)
+        if result.success:
+            logger.info(f"dbt/{project}: {result.status_counts}")
+        else:
+            logger.error(f"dbt/{project} failed: {', '.join(result.failed_nodes) or result.message}")
+    failed = [f"dbt/{p}: {n}" for p, r in results.items() for n in (r.failed_nodes or ([] if r.success else ["build"]))]
+    summary.dbt = {"success": not failed, "failed_nodes": failed, "row_counts": rows,
+                   "status_counts": {p: r.status_counts for p, r in results.items()},
+                   "run_results": [p for p in run_results if p.exists()]}
 
 
 def write_report(settings: Settings, summary: RunSummary) -> Path | None:
@@ -145,7 +195,9 @@ def write_report(settings: Settings, summary: RunSummary) -> Path | None:
 
 
 def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> None:
-    store = Store(settings.file_store)
+    from blocks.store import resolve_storage_options
+
+    store = Store(settings.file_store, resolve_storage_options(settings))
     backend = open_backend(settings.output_type, settings.output_location)
     try:
         backend.prepare()

@@ -140,13 +140,30 @@ def _invoke(
             ),
             raise_on_failure=False,
         )
-        return runner.invoke(args)
+        result = runner.invoke(args)
+        _join_node_threads()
+        return result
     from dbt.cli.main import dbtRunner
 
     paths = ["--project-dir", str(project_dir), "--profiles-dir", str(profiles_dir)]
     if args[0] != "deps":
         paths += ["--target-path", str(target_path)]
     return dbtRunner().invoke([*args, *paths, "--log-level", log_level])
+
+
+def _join_node_threads(timeout: float = 120.0) -> None:
+    """Wait for prefect-dbt's per-node task threads (daemon threads it never joins).
+
+    Left running, they report task states after the flow has finished or while the
+    interpreter shuts down, which Prefect logs as errors.
+    """
+    import threading
+    import time
+
+    deadline = time.monotonic() + timeout
+    for thread in threading.enumerate():
+        if thread.name.endswith("(run_task)") and thread is not threading.current_thread():
+            thread.join(max(0.0, deadline - time.monotonic()))
 
 
 def _summarise(project: str, res: Any) -> DbtBuildResult:

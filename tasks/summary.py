@@ -25,6 +25,7 @@ class RunSummary:
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. CCLF0 rows naming absent members
     dbt: dict[str, object] = field(default_factory=dict)
+    download: object | None = None  # flows.download.DownloadSummary when a download ran
 
     def add(self, outcomes: Iterable[FileOutcome]) -> None:
         self.outcomes.extend(outcomes)
@@ -34,8 +35,27 @@ class RunSummary:
         return [o for o in self.outcomes if o.status in ("rejected", "failed")]
 
     @property
+    def download_failed(self) -> dict[str, str]:
+        return dict(getattr(self.download, "failed", {}) or {})
+
+    @property
     def ok(self) -> bool:
-        return not self.failed_files and self.dbt.get("success", True) is not False
+        return not self.failed_files and not self.download_failed and self.dbt.get("success", True) is not False
+
+    def failure_line(self) -> str:
+        """One line naming what failed: files, then dbt nodes."""
+        parts = []
+        if self.download_failed:
+            parts.append(f"{len(self.download_failed)} files did not download: "
+                         + ", ".join(sorted(self.download_failed)[:5]))
+        if self.failed_files:
+            names = ", ".join(o.file_path for o in self.failed_files[:5])
+            more = len(self.failed_files) - 5
+            tail = f" and {more} more" if more > 0 else ""
+            parts.append(f"{len(self.failed_files)} files did not load: {names}{tail}")
+        if self.dbt and not self.dbt.get("success", True):
+            parts.append("dbt failed: " + ", ".join(self.dbt.get("failed_nodes", [])[:5]))
+        return "; ".join(parts) or "run failed"
 
     def by_family(self) -> list[FamilySummary]:
         out: dict[str, FamilySummary] = {}
@@ -57,7 +77,10 @@ class RunSummary:
     def render_text(self) -> str:
         header = f"{'family':<18}{'loaded':>8}{'replaced':>9}{'unchanged':>10}{'rejected':>9}{'failed':>7}" \
                  f"{'rows':>11}{'rejects':>9}{'warnings':>9}"
-        lines = ["Run summary", header]
+        lines = ["Run summary"]
+        if self.download is not None:
+            lines.append(self.download.render())  # type: ignore[attr-defined]
+        lines.append(header)
         for f in self.by_family():
             lines.append(f"{f.family:<18}{f.files['loaded']:>8}{f.files['replaced']:>9}{f.files['unchanged']:>10}"
                          f"{f.files['rejected']:>9}{f.files['failed']:>7}{f.rows_loaded:>11}{f.rows_rejected:>9}"
@@ -71,7 +94,12 @@ class RunSummary:
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)} non-data or unprocessed files")
         if self.dbt:
-            lines.append(f"dbt: {self.dbt}")
+            state = "ok" if self.dbt.get("success") else "FAILED"
+            lines.append(f"dbt builds: {state}")
+            for node in self.dbt.get("failed_nodes", []):
+                lines.append(f"DBT FAILED: {node}")
+            for relation, count in sorted(self.dbt.get("row_counts", {}).items()):
+                lines.append(f"  {relation:<40}{count:>10} rows")
         return "\n".join(lines)
 
     def render_markdown(self) -> str:
@@ -85,6 +113,10 @@ class RunSummary:
         warnings = [f"- `{o.file_path}`: {w}" for o in self.outcomes for w in o.warnings]
         if problems:
             md += ["", "### Files that did not load", *problems]
+        if self.dbt:
+            md += ["", f"### dbt builds: {'ok' if self.dbt.get('success') else 'failed'}"]
+            md += [f"- failed: `{n}`" for n in self.dbt.get("failed_nodes", [])]
+            md += [f"- `{r}`: {c} rows" for r, c in sorted(self.dbt.get("row_counts", {}).items())]
         if warnings:
             md += ["", "### Warnings", *warnings]
         return "\n".join(md)
