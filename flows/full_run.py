@@ -198,7 +198,8 @@ def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> No
     from blocks.store import resolve_storage_options
 
     store = Store(settings.file_store, resolve_storage_options(settings))
-    backend = open_backend(settings.output_type, settings.output_location)
+    backend = open_backend(settings.output_type, settings.output_location,
+                           warehouse_block=settings.warehouse_block, settings=settings)
     try:
         backend.prepare()
         ctx = LoadContext(store, backend, run_id, settings.temp_path / run_id, settings.full_refresh,

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import zipfile
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.containers import Member, is_container, iter_members
+from tasks.containers import UNREADABLE, Member, is_container, iter_members
 from tasks.families import PROCESSED_CODES, WEEKLY_CCLF_CODE, FileKind, classify_name, is_skipped_member
 from tasks.models import CatalogEntry
 from tasks.store import Store
@@ -129,7 +128,7 @@ def build_catalog(
             fh.seek(0)
             try:
                 members = list(iter_members(fh, temp_dir, max_ratio))
-            except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            except (*UNREADABLE, ValueError) as exc:
                 catalog.entries.append(_rejected_container(obj.path, obj.size, code, f"zip cannot be opened: {exc}"))
                 continue
         _add_members(catalog, obj.path, obj.size, members, aco, code)

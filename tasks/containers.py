@@ -11,12 +11,14 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+UNREADABLE = (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError)
 ZIP_MAGIC = b"PK\x03\x04"
 EMPTY_ZIP_MAGIC = b"PK\x05\x06"
 MAX_NESTING = 3
@@ -82,8 +84,12 @@ def iter_members(
             if reason:
                 yield Member(path, info.file_size, reason)
                 continue
-            with archive.open(info) as stream:
-                head = stream.read(4)
+            try:
+                with archive.open(info) as stream:
+                    head = stream.read(4)
+            except UNREADABLE as exc:  # bad CRC, deflate64, encryption: this member only
+                yield Member(path, info.file_size, f"member cannot be read: {exc}")
+                continue
             if is_container(info.filename, head):
                 if depth >= MAX_NESTING:
                     yield Member(path, info.file_size, f"zip nested deeper than {MAX_NESTING} levels")
@@ -93,7 +99,7 @@ def iter_members(
                         inner_members = list(
                             iter_members(inner, temp_dir, max_ratio, path, depth + 1)
                         )
-                except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                except UNREADABLE as exc:
                     yield Member(path, info.file_size, f"nested zip cannot be opened: {exc}")
                     continue
                 if not inner_members:

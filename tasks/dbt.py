@@ -3,7 +3,7 @@
 Plain functions, wrapped by the flows:
 
 - ``write_profiles(settings, profiles_dir)`` writes a ``profiles.yml`` (profile ``mssp``)
-  for the configured output; one builder per output type in ``PROFILE_BUILDERS``.
+  for the configured output; one builder per output type in ``tasks.dbt_profiles``.
 - ``build_project(project_dir, settings, ...)`` runs ``dbt deps`` (when the project has
   packages) and ``dbt build``. Inside a Prefect flow or task it goes through prefect-dbt's
   ``PrefectDbtRunner``, so every dbt node shows up as a Prefect task; outside, through the
@@ -67,23 +67,11 @@ class DbtBuildResult:
 # --------------------------------------------------------------------------- profiles
 
 
-def _duckdb_output(settings: Settings) -> dict[str, Any]:
-    path = Path(settings.output_location).expanduser().resolve()
-    return {"type": "duckdb", "path": str(path), "schema": "main", "threads": DBT_THREADS}
-
-
-PROFILE_BUILDERS: dict[OutputType, Callable[[Settings], dict[str, Any]]] = {
-    "DUCKDB": _duckdb_output,
-}
-"""Output type -> dbt output dict. Other output types are added here."""
-
-
 def profile_output(settings: Settings) -> dict[str, Any]:
-    """The dbt output (target) for the configured output type."""
-    builder = PROFILE_BUILDERS.get(settings.output_type)
-    if builder is None:
-        raise NotImplementedError(f"dbt profile for MSSP_OUTPUT_TYPE={settings.output_type} is not implemented yet")
-    return builder(settings)
+    """The dbt output (target) for the configured output type (built in ``tasks.dbt_profiles``)."""
+    from tasks.dbt_profiles import dbt_profile
+
+    return dbt_profile(settings)
 
 
 def write_profiles(settings: Settings, profiles_dir: Path) -> Path:

@@ -168,7 +168,7 @@ def _parse_and_load(entry: CatalogEntry, store: Store, backend: Backend, ctx: Le
     assert entry.kind is not None
     kind = entry.kind
     parser = parser_for(kind.format)
-    report = ParseReport()
+    report = ParseReport(temp_dir=temp_dir)
     reasons: list[str] = []
     lock_key = kind.family if kind.family in WHOLE_FAMILY_LOCK else (kind.table or kind.family)
     outcome = FileOutcome(entry.file_path, kind.family, kind.table, "replaced" if prior else "loaded",

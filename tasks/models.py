@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Literal
 
 import pyarrow as pa
@@ -69,6 +70,7 @@ class ParseReport:
     rows_expected: int | None = None  # from a trailer (BNEX) if the format carries one
     notes: list[str] = field(default_factory=list)
     length_counts: dict[int, int] = field(default_factory=dict)  # fixed width: length -> records
+    temp_dir: Path | None = None  # where a parser may spool (the run's MSSP_TEMP_LOCATION folder)
 
 
 @dataclass

@@ -19,6 +19,7 @@ import re
 import sys
 import tempfile
 from collections.abc import Iterator, Sequence
+from pathlib import Path
 from typing import BinaryIO
 
 import pyarrow as pa
@@ -108,10 +109,14 @@ def extra_columns(entry: CatalogEntry) -> dict[str, str | None]:
 # --- decoding -------------------------------------------------------------------------------
 
 
-def spool_and_detect(source: BinaryIO) -> tuple[tempfile.SpooledTemporaryFile[bytes], str, bytes]:
+def spool_and_detect(
+    source: BinaryIO, temp_dir: Path | None = None
+) -> tuple[tempfile.SpooledTemporaryFile[bytes], str, bytes]:
     """Copy ``source`` into a spooled temp file; return it (rewound), its encoding, first bytes."""
+    if temp_dir is not None:
+        temp_dir.mkdir(parents=True, exist_ok=True)
     spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
-        max_size=SPOOL_MAX_MEMORY
+        max_size=SPOOL_MAX_MEMORY, dir=temp_dir
     )
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
@@ -159,7 +164,7 @@ def parse_csv(
     if entry.kind is None or entry.kind.table is None:
         raise FileRejected(entry.file_path, "CSV parser needs a classified entry with a table")
     table = entry.kind.table
-    spool, encoding, head = spool_and_detect(source)
+    spool, encoding, head = spool_and_detect(source, report.temp_dir)
     try:
         _check_not_binary(entry, head)
         if head.startswith(_BOM):

@@ -33,6 +33,7 @@ import shutil
 import tempfile
 import zipfile
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import iterparse
 
@@ -85,8 +86,10 @@ def cell_text(value: Any) -> str | None:
     return clean_value(str(value))
 
 
-def _open_workbook(source: BinaryIO, entry: CatalogEntry) -> tuple[Any, Any]:
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY)
+def _open_workbook(source: BinaryIO, entry: CatalogEntry, temp_dir: Path | None = None) -> tuple[Any, Any]:
+    if temp_dir is not None:
+        temp_dir.mkdir(parents=True, exist_ok=True)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY, dir=temp_dir)
     shutil.copyfileobj(source, spool)
     spool.seek(0)
     try:
@@ -105,7 +108,7 @@ def parse_xlsx_sheets(
 ) -> Iterator[ParsedBatch]:
     """MCQM workbook: one table per known sheet, first row = header, all cells as text."""
     period = entry.kind.attrs.get("period") if entry.kind else None
-    wb, spool = _open_workbook(source, entry)
+    wb, spool = _open_workbook(source, entry, report.temp_dir)
     try:
         known = {s: MCQM_SHEET_TABLES[s] for s in wb.sheetnames if s in MCQM_SHEET_TABLES}
         for name in wb.sheetnames:
@@ -208,7 +211,7 @@ def parse_xlsx_cells(
         "submission_id": attrs.get("submission_id") or None,
         "period": attrs.get("period") or None,
     }
-    wb, spool = _open_workbook(source, entry)
+    wb, spool = _open_workbook(source, entry, report.temp_dir)
     try:
         mapping = _sheet_table(workbook, list(wb.sheetnames), entry)
         for name in wb.sheetnames:

@@ -56,11 +56,55 @@ class Backend(Protocol):
     def close(self) -> None: ...
 
 
-def open_backend(output_type: str, location: str) -> Backend:
+OUTPUT_TYPES = ("DUCKDB", "PARQUET", "MOTHERDUCK", "SNOWFLAKE", "BIGQUERY", "DATABRICKS", "REDSHIFT",
+                "FABRIC")
+
+
+def open_backend(output_type: str, location: str, *, warehouse_block: str | None = None,
+                 settings: object | None = None) -> Backend:
+    """The backend of ``MSSP_OUTPUT_TYPE``; client packages are imported only for the chosen one.
+
+    ``location`` is the DuckDB file or Parquet root (``MSSP_OUTPUT_LOCATION``); for a
+    MotherDuck/warehouse output it names the database (``md:<db>``, a Snowflake/BigQuery/
+    Databricks/Redshift database, or a OneLake/Delta root for FABRIC). ``warehouse_block`` is
+    ``MSSP_WAREHOUSE_BLOCK``; ``settings`` (a ``tasks.settings.Settings``) supplies the
+    Snowflake endpoint overrides and the temp location.
+    """
+    from tasks.errors import ConfigError
+
     if output_type == "DUCKDB":
         from tasks.backends.duckdb import DuckDBBackend
 
         return DuckDBBackend(location)
-    from tasks.errors import ConfigError
+    if output_type == "PARQUET":
+        from tasks.backends.parquet import ParquetBackend
 
-    raise ConfigError("MSSP_OUTPUT_TYPE", f"{output_type} is not available yet; allowed now: DUCKDB")
+        return ParquetBackend(location)
+    if output_type not in OUTPUT_TYPES:
+        raise ConfigError("MSSP_OUTPUT_TYPE", "allowed: " + ", ".join(OUTPUT_TYPES))
+    if output_type == "FABRIC":
+        from tasks.backends.fabric import FabricBackend
+
+        return FabricBackend.from_settings(location, warehouse_block, settings)
+    if output_type == "MOTHERDUCK":
+        from tasks.backends.motherduck import MotherDuckBackend
+
+        return MotherDuckBackend.from_block(location, warehouse_block)
+    if not warehouse_block:
+        raise ConfigError("MSSP_WAREHOUSE_BLOCK",
+                          f"MSSP_OUTPUT_TYPE={output_type} needs the name of its connection block")
+    if output_type == "SNOWFLAKE":
+        from tasks.backends.snowflake import SnowflakeBackend
+
+        return SnowflakeBackend.from_block(warehouse_block, settings)
+    if output_type == "BIGQUERY":
+        from tasks.backends.bigquery import BigQueryBackend
+
+        return BigQueryBackend.from_block(warehouse_block, location)
+    if output_type == "DATABRICKS":
+        from tasks.backends.databricks import DatabricksBackend
+
+        return DatabricksBackend.from_block(warehouse_block, location)
+    from tasks.backends.redshift import RedshiftBackend
+
+    return RedshiftBackend.from_block(warehouse_block, location)

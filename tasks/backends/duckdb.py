@@ -95,15 +95,13 @@ class DuckDBBackend:
         with self._lock(lock_key), self._cursor() as cur:
             cur.execute("begin transaction")
             try:
-                writer = _DuckDBFileWriter(self, cur, entry, ctx)
-                if replace is not None:
-                    writer.delete_previous(replace.tables)
+                writer = _DuckDBFileWriter(self, cur, entry, ctx, replace)
                 yield writer
             except BaseException:
-                cur.execute("rollback")
+                _rollback(cur)
                 raise
             if not writer.committed:
-                cur.execute("rollback")
+                _rollback(cur)
 
     def table_columns(self, cur: duckdb.DuckDBPyConnection, table: str) -> list[str] | None:
         rows = cur.execute(
@@ -134,24 +132,41 @@ class DuckDBBackend:
         self._root.close()
 
 
+def _rollback(cur: duckdb.DuckDBPyConnection) -> None:
+    """Roll back, unless DuckDB already ended the transaction (a failed commit does)."""
+    try:
+        cur.execute("rollback")
+    except duckdb.Error:
+        pass
+
+
 class _DuckDBFileWriter:
+    """Appends one file's rows; old rows of a re-issued file go at commit time.
+
+    DuckDB refuses a commit that alters a table after deleting from it in the same
+    transaction, so new columns (schema drift) are added first and the file's previous rows
+    (any other ``load_id``) are deleted just before the ledger row and the commit.
+    """
+
     def __init__(self, backend: DuckDBBackend, cur: duckdb.DuckDBPyConnection, entry: CatalogEntry,
-                 ctx: LedgerContext) -> None:
+                 ctx: LedgerContext, replace: PriorLoad | None) -> None:
         self.backend = backend
         self.cur = cur
         self.entry = entry
         self.ctx = ctx
+        self.replace = replace
         self.committed = False
         self.tables: list[str] = []
         self._known: dict[str, set[str]] = {}
 
-    def delete_previous(self, tables: tuple[str, ...]) -> None:
+    def delete_previous(self) -> None:
+        tables = dict.fromkeys([*(self.replace.tables if self.replace else ()), *self.tables])
         for table in tables:
             if self.backend.table_columns(self.cur, table):
-                self.cur.execute(f"delete from {RAW_SCHEMA}.{quote(table)} where file_path = ?",
-                                 [self.entry.file_path])
-        self.cur.execute(f"delete from {LEDGER_SCHEMA}.rejected_records where file_path = ?",
-                         [self.entry.file_path])
+                self.cur.execute(f"delete from {RAW_SCHEMA}.{quote(table)} where file_path = ? and load_id <> ?",
+                                 [self.entry.file_path, self.ctx.load_id])
+        self.cur.execute(f"delete from {LEDGER_SCHEMA}.rejected_records where file_path = ? and load_id <> ?",
+                         [self.entry.file_path, self.ctx.load_id])
 
     def _ensure_table(self, table: str, schema: pa.Schema) -> None:
         known = self._known.get(table)
@@ -209,6 +224,8 @@ class _DuckDBFileWriter:
 
     def commit(self, outcome: FileOutcome) -> None:
         outcome.table_name = ",".join(self.tables) or outcome.table_name
+        if self.replace is not None:
+            self.delete_previous()
         self.backend._insert_ledger(self.cur, self.entry, outcome, self.ctx)
         self.cur.execute("commit")
         self.committed = True

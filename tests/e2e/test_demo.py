@@ -51,6 +51,45 @@ def test_demo_raw_tables_match_the_generator_manifest(demo_runs, tmp_path: Path)
         assert bad == 0
 
 
+MONTHS_OF_SPANS = """
+    select distinct {person} as person_id, unnest(generate_series(
+        date_trunc('month', enrollment_start_date), date_trunc('month', enrollment_end_date),
+        interval 1 month))::date as month
+    from {relation} {join}"""
+
+
+def test_demo_builds_both_dbt_projects(demo_runs) -> None:
+    cwd, (first, _) = demo_runs
+    assert "dbt builds: ok" in first.stdout
+    with duckdb.connect(str(cwd / "data/demo/mssp.duckdb"), read_only=True) as con:
+        counts = {rel: con.execute(f"select count(*) from {rel}").fetchone()[0] for rel in (
+            "alr.alr_history", "alr.enrollment", "input_layer.provider_attribution", "input_layer.medical_claim",
+            "input_layer.pharmacy_claim", "input_layer.eligibility")}
+        assert all(n > 0 for n in counts.values()), counts
+        for rel, n in counts.items():
+            assert f"{rel:<40}{n:>10} rows" in first.stdout
+        # A10: the eligibility months of dbt/cclf are exactly the enrolled months of dbt/alr,
+        # once the ALR MBIs are mapped to the current MBI.
+        enrolled = set(con.execute(MONTHS_OF_SPANS.format(
+            person="coalesce(x.crnt_num, e.current_bene_mbi_id)", relation="alr.enrollment e",
+            join="left join _int_cclf.int_mbi_crosswalk_resolved x on x.prvs_num = e.current_bene_mbi_id")).fetchall())
+        eligible = set(con.execute(MONTHS_OF_SPANS.format(
+            person="person_id", relation="input_layer.eligibility", join="")).fetchall())
+        assert enrolled == eligible
+        superseded = con.execute("""select count(*) from input_layer.provider_attribution
+                                    where person_id in (select prvs_num from _int_cclf.int_mbi_crosswalk_resolved)""")
+        assert superseded.fetchone()[0] == 0
+
+
+def test_demo_downloads_through_the_fake_hub_and_writes_the_report(demo_runs) -> None:
+    cwd, (first, second) = demo_runs
+    assert "0 failed" in first.stdout and " 0 downloaded" not in first.stdout.split("download:")[1].splitlines()[0]
+    assert " 0 needed, 0 downloaded" in second.stdout
+    (report_line,) = [line for line in first.stdout.splitlines() if line.startswith("report: ")]
+    html = (cwd / report_line.removeprefix("report: ")).read_text()
+    assert "Deliveries" in html and "Completeness" in html
+
+
 def test_second_demo_run_changes_nothing(demo_runs) -> None:
     cwd, (_, second) = demo_runs
     assert second.returncode == 0, second.stderr[-3000:]

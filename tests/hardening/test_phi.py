@@ -1,0 +1,92 @@
+"""No PHI and no secret leaves the data: canaries are absent from every output but the raw tables.
+
+The CLI runs once (conftest ``corpus_cli_run``) over the bad corpus with canaries planted in
+good and malformed records, the canary Data Hub credentials in the environment and Prefect
+logging at DEBUG. Positive controls prove each scanned place really receives output.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+import duckdb
+
+from tests.hardening.canaries import MBI, PHI_CANARIES, SECRET_CANARIES
+
+CANARIES = PHI_CANARIES + SECRET_CANARIES
+
+
+def found_in(text: str | bytes) -> list[str]:
+    data = text.encode() if isinstance(text, str) else text
+    return [c for c in CANARIES if c.encode() in data]
+
+
+def _files(root: Path, skip: tuple[Path, ...] = ()) -> list[Path]:
+    return [p for p in root.rglob("*") if p.is_file() and not any(p.is_relative_to(s) for s in skip)]
+
+
+def test_canaries_reach_the_raw_tables_and_the_reject_path(corpus_cli_run) -> None:
+    run = corpus_cli_run
+    with duckdb.connect(str(run.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw_data.beneficiary_demographics where bene_mbi_id = ?",
+                           [MBI]).fetchone() == (1,)
+        assert con.execute("select count(*) from raw_data.aalr1_assigned_beneficiaries where bene_mbi_id = ?",
+                           [MBI]).fetchone() == (1,)
+        rejected = dict(con.execute("select file_path, rows_rejected from mssp_meta.file_loads "
+                                    "where file_path in (select unnest(?::varchar[]))", [run.canaries.files]
+                                    ).fetchall())
+        statuses = [r[0] for r in con.execute("select status from mssp_meta.file_loads where file_path = ?",
+                                              run.canaries.rejected_files).fetchall()]
+    assert rejected == {run.canaries.files[0]: 0, run.canaries.files[1]: 1, run.canaries.files[2]: 2}
+    assert statuses == ["rejected"]
+
+
+def test_no_canary_in_stdout_or_stderr(corpus_cli_run) -> None:
+    result = corpus_cli_run.result
+    assert "DEBUG" in result.stderr, "the run did not log at DEBUG"
+    assert run_names_files(result.stdout + result.stderr, corpus_cli_run)
+    assert found_in(result.stdout) == []
+    assert found_in(result.stderr) == []
+
+
+def run_names_files(text: str, run) -> bool:
+    return all(path.rsplit("/", 1)[-1] in text for path in run.canaries.files + run.canaries.rejected_files)
+
+
+def test_no_canary_in_prefect_logs_artifacts_or_database(corpus_cli_run) -> None:
+    home = corpus_cli_run.server.home
+    db = home / "prefect.db"
+    with sqlite3.connect(f"file:{db}?mode=ro", uri=True) as con:
+        logs = [r[0] for r in con.execute("select message from log")]
+        (lowest_level,) = con.execute("select min(level) from log").fetchone()
+        artifacts = [str(r) for r in con.execute("select key, description, data from artifact")]
+        params = [str(r[0]) for r in con.execute("select parameters from flow_run")]
+    assert len(logs) > 20 and lowest_level is not None
+    assert run_names_files("\n".join(logs), corpus_cli_run), "file names should reach the Prefect logs"
+    assert any("mssp-run-summary" in a for a in artifacts)
+    assert [m for m in logs if found_in(m)] == []
+    assert [a[:200] for a in artifacts if found_in(a)] == []
+    assert [p[:200] for p in params if found_in(p)] == []
+    for path in _files(home):  # every byte the server kept, the write-ahead log included
+        assert found_in(path.read_bytes()) == [], path
+
+
+def test_no_canary_in_ledger_messages_or_reject_reasons(corpus_cli_run) -> None:
+    with duckdb.connect(str(corpus_cli_run.warehouse), read_only=True) as con:
+        messages = [r[0] for r in con.execute(
+            "select message from mssp_meta.file_loads where message is not null").fetchall()]
+        reasons = con.execute("select file_path, file_row_number, reason from mssp_meta.rejected_records").fetchall()
+    assert any("records rejected" in m for m in messages)
+    assert [m for m in messages if found_in(m)] == []
+    assert [r for r in reasons if found_in(r[2])] == []
+    canary_reasons = [r for p, _, r in reasons if p in corpus_cli_run.canaries.files]
+    assert len(canary_reasons) == 3 and all("line" in r for r in canary_reasons), canary_reasons
+
+
+def test_no_canary_in_reports_or_scratch_files(corpus_cli_run) -> None:
+    run = corpus_cli_run
+    skip = (run.store, run.warehouse, Path(str(run.warehouse) + ".wal"))
+    scanned = _files(run.cwd, skip)
+    assert any(p.suffix == ".html" for p in scanned), "the run report should be scanned"
+    assert [p for p in scanned if found_in(p.read_bytes())] == []
