@@ -141,16 +141,20 @@ def full_run(
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
             if not skip_download and settings.download_mode != "skip":
                 pause = {"call_pause_seconds": 0.0, "retry_base_seconds": 0.5} if demo else {}
-                summary.download = download(settings, **pause)
-            _load_everything(settings, summary, run_id)
+                with summary.stage("download"):
+                    summary.download = download(settings, **pause)
+            with summary.stage("catalog+load"):
+                _load_everything(settings, summary, run_id)
     except (LockError, DownloadError, ConfigError) as exc:
         logger.error(str(exc))
         return Failed(message=str(exc))
     if settings.run_dbt:
-        run_dbt_builds(settings, summary)
+        with summary.stage("dbt"):
+            run_dbt_builds(settings, summary, run_id)
+    with summary.stage("report"):
+        report_path = write_report(settings, summary)
     print(summary.render_text())
     publish(summary)
-    report_path = write_report(settings, summary)
     if report_path is not None:
         print(f"report: {report_path}")
     if not summary.ok:
@@ -158,16 +162,28 @@ def full_run(
     return Completed(message="all files loaded", data=summary.table_rows())
 
 
-def run_dbt_builds(settings: Settings, summary: RunSummary) -> None:
-    """dbt/alr then dbt/cclf, after every raw load has committed; failures name their nodes."""
+def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str) -> None:
+    """dbt/alr then dbt/cclf, after every raw load has committed; failures name their nodes.
+
+    A project that is up to date with the ledger (built successfully after the last load)
+    is skipped, so a run after a failure redoes only what did not commit.
+    """
     from tasks.dbt import build_project
+    from tasks.dbt_state import needs_build, record_build
 
     logger = get_run_logger()
-    results, run_results, rows = {}, [], {}
+    warehouse = Path(settings.output_location) if settings.output_type == "DUCKDB" else None
+    results, run_results, rows, skipped = {}, [], {}, []
     for project in DBT_PROJECTS:
+        if warehouse is not None and not settings.full_refresh and not results and not needs_build(warehouse, project):
+            skipped.append(project)
+            logger.info(f"dbt/{project}: up to date with the ledger, not rebuilt")
+            continue
         work_dir = settings.temp_path / "dbt" / project
         result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
                                work_dir=work_dir)
+        if warehouse is not None:
+            record_build(warehouse, run_id, project, result.success, list(result.failed_nodes))
         results[project] = result
         run_results.append(work_dir / "target" / "run_results.json")
         rows.update(result.row_counts)
@@ -176,7 +192,7 @@ def run_dbt_builds(settings: Settings, summary: RunSummary) -> None:
         else:
             logger.error(f"dbt/{project} failed: {', '.join(result.failed_nodes) or result.message}")
     failed = [f"dbt/{p}: {n}" for p, r in results.items() for n in (r.failed_nodes or ([] if r.success else ["build"]))]
-    summary.dbt = {"success": not failed, "failed_nodes": failed, "row_counts": rows,
+    summary.dbt = {"success": not failed, "failed_nodes": failed, "row_counts": rows, "skipped": skipped,
                    "status_counts": {p: r.status_counts for p, r in results.items()},
                    "run_results": [p for p in run_results if p.exists()]}
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from tasks.models import FileOutcome
@@ -26,6 +28,15 @@ class RunSummary:
     notes: list[str] = field(default_factory=list)  # e.g. CCLF0 rows naming absent members
     dbt: dict[str, object] = field(default_factory=dict)
     download: object | None = None  # flows.download.DownloadSummary when a download ran
+    timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
     def add(self, outcomes: Iterable[FileOutcome]) -> None:
         self.outcomes.extend(outcomes)
@@ -80,6 +91,11 @@ class RunSummary:
         lines = ["Run summary"]
         if self.download is not None:
             lines.append(self.download.render())  # type: ignore[attr-defined]
+        redone = [o for o in self.outcomes if o.status in ("loaded", "replaced")]
+        if redone and any(o.status == "unchanged" for o in self.outcomes):
+            unchanged = sum(o.status == "unchanged" for o in self.outcomes)
+            lines.append(f"incremental: {len(redone)} files loaded or replaced; {unchanged} already committed "
+                         "and unchanged")
         lines.append(header)
         for f in self.by_family():
             lines.append(f"{f.family:<18}{f.files['loaded']:>8}{f.files['replaced']:>9}{f.files['unchanged']:>10}"
@@ -91,11 +107,15 @@ class RunSummary:
             for w in o.warnings:
                 lines.append(f"WARNING: {o.file_path}: {w}")
         lines.extend(f"NOTE: {n}" for n in self.notes)
+        if self.timings:
+            lines.append("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)} non-data or unprocessed files")
         if self.dbt:
             state = "ok" if self.dbt.get("success") else "FAILED"
             lines.append(f"dbt builds: {state}")
+            for project in self.dbt.get("skipped", []):
+                lines.append(f"  dbt/{project}: up to date, not rebuilt")
             for node in self.dbt.get("failed_nodes", []):
                 lines.append(f"DBT FAILED: {node}")
             for relation, count in sorted(self.dbt.get("row_counts", {}).items()):

@@ -43,21 +43,25 @@ class RecordWriter:
     def __init__(self, file_type: str) -> None:
         self.layout = fixed_width_layout(file_type)
         self.fields = self.layout.fields
+        # one format string per layout: each field left-justified and cut to its width
+        self._format = "".join(f"{{{i}:<{f.length}.{f.length}}}" for i, f in enumerate(self.fields))
+        self._fields = [(f.name, f.length) for f in self.fields]
 
     def line(self, values: dict[str, object]) -> str:
-        out = []
-        for f in self.fields:
-            v = values.get(f.name)
-            if v is None:
-                text = ""
-            elif isinstance(v, float):
-                text = amount(v, f.length)
-            elif isinstance(v, dt.date):
-                text = v.isoformat()
-            else:
-                text = str(v)
-            out.append(text[: f.length].ljust(f.length))
-        return "".join(out)
+        get = values.get
+        return self._format.format(*[_text(get(name), width) for name, width in self._fields])
+
+
+def _text(value: object, width: int) -> str:
+    if value is None:
+        return ""
+    if type(value) is str:
+        return value
+    if isinstance(value, float):
+        return amount(value, width)
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
 
 
 @dataclass

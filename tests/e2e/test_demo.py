@@ -93,6 +93,8 @@ def test_demo_downloads_through_the_fake_hub_and_writes_the_report(demo_runs) ->
 def test_second_demo_run_changes_nothing(demo_runs) -> None:
     cwd, (_, second) = demo_runs
     assert second.returncode == 0, second.stderr[-3000:]
+    assert "dbt/alr: up to date, not rebuilt" in second.stdout  # resume: nothing owed
+    assert "dbt/cclf: up to date, not rebuilt" in second.stdout
     with duckdb.connect(str(cwd / "data/demo/mssp.duckdb"), read_only=True) as con:
         rows = con.execute("""select status, count(*) from mssp_meta.file_loads
                               where run_id = (select run_id from mssp_meta.file_loads order by started_at desc limit 1)

@@ -1,0 +1,154 @@
+"""A 10,000-beneficiary ACO year through the whole pipeline, against a DuckDB baseline.
+
+    uv run python benchmarks/full_year.py [--beneficiaries 10000] [--claims-scale 10]
+
+Generates a year of CCLF bundles (about 4 million records over all CCLF types with the
+defaults), the ALR and every report family; runs ``python -m flows.full_run --skip-download``
+on it (parse, load, dbt/alr, dbt/cclf, report) and then again with nothing changed; and, in
+the same run, the baseline: DuckDB reading each CCLF line whole and cutting the columns with
+``substring`` (the Tuva loader's approach, no validation, no ledger). Prints per-stage
+seconds (from the run summary, so Prefect's start-up is excluded and shown apart), rows/s,
+the ratio against the baseline, and the peak RSS of the pipeline process tree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import zipfile
+from pathlib import Path
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+TARGETS = {"end-to-end seconds": 300, "peak RSS GiB": 2.0, "no-change rerun seconds": 15}
+
+
+def generate(store: Path, beneficiaries: int, claims_scale: float) -> int:
+    from tasks.synthetic.alr import write_alr_files
+    from tasks.synthetic.cclf import write_cclf_deliveries
+    from tasks.synthetic.population import make_population
+    from tasks.synthetic.reports import write_report_files
+
+    pop = make_population("A1234", n=beneficiaries, seed=2024, performance_years=(2024, 2025))
+    cclf = write_cclf_deliveries(pop, store, [(2024, m) for m in range(1, 13)], claims_scale=claims_scale)
+    write_alr_files(pop, store)
+    write_report_files(pop, store)
+    return sum(n for table, n in cclf.rows.items() if table != "cclf0_summary_stats_header_record")
+
+
+def baseline(store: Path, work: Path) -> tuple[int, float]:
+    """DuckDB whole-line substring over every CCLF member (members extracted first, untimed)."""
+    import duckdb
+
+    from tasks.families import classify_name
+    from tasks.layouts import fixed_width_layout
+
+    members = []
+    for bundle in sorted(store.rglob("*.ZC[YR]*.zip")):
+        with zipfile.ZipFile(bundle) as zf:
+            for name in zf.namelist():
+                kind = classify_name(name)
+                if kind and kind.layout:
+                    target = work / "extracted" / name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(zf.read(name))
+                    members.append((target, kind))
+    con = duckdb.connect(str(work / "baseline.duckdb"))
+    started = time.perf_counter()
+    rows = 0
+    for path, kind in members:
+        cols = ", ".join(f"trim(substring(line, {f.start}, {f.length})) as {f.name}"
+                         for f in fixed_width_layout(kind.layout).fields)
+        con.execute(f"""insert into {kind.table} select {cols} from read_csv('{path}', columns={{'line': 'VARCHAR'}},
+                        delim='\\x1f', quote='', escape='', header=false, auto_detect=false)"""
+                    if _exists(con, kind.table) else
+                    f"""create table {kind.table} as select {cols} from read_csv('{path}',
+                        columns={{'line': 'VARCHAR'}}, delim='\\x1f', quote='', escape='', header=false,
+                        auto_detect=false)""")
+    for (table,) in con.execute("select table_name from duckdb_tables()").fetchall():
+        rows += con.execute(f"select count(*) from {table}").fetchone()[0]
+    con.close()
+    return rows, time.perf_counter() - started
+
+
+def _exists(con, table: str) -> bool:
+    return bool(con.execute("select 1 from duckdb_tables() where table_name = ?", [table]).fetchone())
+
+
+def run_pipeline(store: Path, work: Path) -> tuple[dict[str, float], float, float, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("MSSP_")}
+    env.update({"PYTHONPATH": str(ROOT), "PREFECT_HOME": str(work / "prefect"), "MSSP_ACO_ID": "A1234",
+                "MSSP_FILE_STORE": str(store), "MSSP_OUTPUT_LOCATION": str(work / "mssp.duckdb"),
+                "MSSP_TEMP_LOCATION": str(work / "tmp")})
+    started = time.perf_counter()
+    proc = subprocess.Popen([sys.executable, "-m", "flows.full_run", "--skip-download"], cwd=work, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def watch() -> None:
+        parent = psutil.Process(proc.pid)
+        while proc.poll() is None:
+            try:
+                rss = parent.memory_info().rss + sum(c.memory_info().rss for c in parent.children(recursive=True))
+                peak[0] = max(peak[0], rss)
+            except psutil.Error:
+                pass
+            time.sleep(0.2)
+
+    watcher = threading.Thread(target=watch, daemon=True)
+    watcher.start()
+    out, err = proc.communicate()
+    wall = time.perf_counter() - started
+    watcher.join()
+    if proc.returncode != 0:
+        raise SystemExit(f"pipeline failed ({proc.returncode}):\n{out[-3000:]}\n{err[-3000:]}")
+    (line,) = [x for x in out.splitlines() if x.startswith("timings: ")]
+    timings = {k: float(v) for k, v in re.findall(r"([\w+/]+) ([\d.]+)s", line)}
+    return timings, wall, peak[0] / 2**30, out
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--beneficiaries", type=int, default=10_000)
+    p.add_argument("--claims-scale", type=float, default=10.0)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        store = work / "store"
+        t = time.perf_counter()
+        claim_records = generate(store, args.beneficiaries, args.claims_scale)
+        print(f"generated {args.beneficiaries:,} beneficiaries, {claim_records:,} CCLF records "
+              f"in {time.perf_counter() - t:.0f} s")
+        base_rows, base_seconds = baseline(store, work)
+        first, wall, peak, out = run_pipeline(store, work)
+        rerun, rerun_wall, _, _ = run_pipeline(store, work)
+    load = first.get("catalog+load", 0.0)
+    stages = sum(first.values())
+    print("\nfirst run (stage seconds from the run summary; Prefect start-up is the rest of the wall time):")
+    for stage, seconds in first.items():
+        print(f"  {stage:<14}{seconds:8.1f} s")
+    print(f"  {'total stages':<14}{stages:8.1f} s   wall {wall:.1f} s (Prefect start-up {wall - stages:.1f} s)")
+    print(f"load: {claim_records / load:,.0f} CCLF rows/s (all families loaded in {load:.1f} s); "
+          f"baseline {base_rows / base_seconds:,.0f} rows/s (CCLF only, {base_seconds:.1f} s); "
+          f"ratio ours/baseline {(claim_records / load) / (base_rows / base_seconds):.2f}")
+    print(f"peak RSS of the pipeline process tree: {peak:.2f} GiB")
+    detail = ", ".join(f"{k} {v:.1f}s" for k, v in rerun.items())
+    print(f"no-change rerun: stages {sum(rerun.values()):.1f} s ({detail}),"
+          f" wall {rerun_wall:.1f} s")
+    checks = {"end-to-end seconds": stages, "peak RSS GiB": peak, "no-change rerun seconds": sum(rerun.values())}
+    for name, value in checks.items():
+        print(f"target {name}: {value:.2f} vs {TARGETS[name]} -> {'met' if value <= TARGETS[name] else 'MISSED'}")
+    print("\n" + "\n".join(x for x in out.splitlines() if x.startswith("  ") and "rows" in x))
+
+
+if __name__ == "__main__":
+    main()

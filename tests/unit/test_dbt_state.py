@@ -1,0 +1,37 @@
+"""Resume: a dbt project is rebuilt only when a load committed after its last good build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from pathlib import Path
+
+import duckdb
+
+from tasks.dbt_state import needs_build, record_build
+from tasks.ledger import LEDGER_DDL
+
+
+def add_load(warehouse: Path, status: str) -> None:
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("insert into mssp_meta.file_loads (file_path, status, finished_at) values ('f', ?, ?)",
+                    [status, dt.datetime.now()])
+
+
+def test_builds_are_owed_until_a_good_build_follows_the_last_load(tmp_path: Path) -> None:
+    warehouse = tmp_path / "mssp.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        for statement in LEDGER_DDL:
+            con.execute(statement)
+    add_load(warehouse, "loaded")
+    assert needs_build(warehouse, "alr")  # never built
+    record_build(warehouse, "r1", "alr", False, ["enrollment"])
+    assert needs_build(warehouse, "alr")  # last build failed
+    record_build(warehouse, "r2", "alr", True, [])
+    assert not needs_build(warehouse, "alr")  # up to date
+    add_load(warehouse, "unchanged")
+    assert not needs_build(warehouse, "alr")  # an unchanged file changes nothing
+    time.sleep(0.01)
+    add_load(warehouse, "replaced")
+    assert needs_build(warehouse, "alr")  # a re-issued file was committed after the build
+    assert needs_build(warehouse, "cclf")
