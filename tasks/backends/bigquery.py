@@ -28,10 +28,10 @@ from typing import Any
 from tasks.backends import LedgerContext, PriorLoad
 from tasks.backends.staging import (
     Spool,
+    SpoolingFileWriter,
     SpoolPart,
     ledger_values,
     rejects_table,
-    with_metadata,
 )
 from tasks.ledger import (
     FILE_LOADS_COLUMNS,
@@ -40,7 +40,7 @@ from tasks.ledger import (
     RAW_SCHEMA,
     REJECTED_RECORDS_COLUMNS,
 )
-from tasks.models import CatalogEntry, FileOutcome, ParsedBatch, Reject
+from tasks.models import CatalogEntry, FileOutcome
 
 TYPES = {"VARCHAR": "STRING", "BIGINT": "INT64", "DOUBLE": "FLOAT64", "DATE": "DATE",
          "TIMESTAMP": "DATETIME"}
@@ -178,20 +178,7 @@ class BigQueryBackend:
             close()
 
 
-class _BigQueryFileWriter:
-    def __init__(self, backend: BigQueryBackend, entry: CatalogEntry, ctx: LedgerContext,
-                 replace: PriorLoad | None, spool: Spool) -> None:
-        self.backend = backend
-        self.entry = entry
-        self.ctx = ctx
-        self.replace = replace
-        self.spool = spool
-        self.rejects: list[Reject] = []
-
-    def write(self, batch: ParsedBatch) -> None:
-        self.spool.add(batch.table, with_metadata(batch, self.entry, self.ctx))
-        self.rejects.extend(batch.rejects)
-
+class _BigQueryFileWriter(SpoolingFileWriter):
     def commit(self, outcome: FileOutcome) -> None:
         b, spool = self.backend, self.spool
         spool.close()

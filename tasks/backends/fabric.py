@@ -27,12 +27,12 @@ from tasks.backends.staging import (
     FILE_LOADS_SCHEMA,
     REJECTS_SCHEMA,
     Spool,
+    SpoolingFileWriter,
     ledger_table,
     rejects_table,
-    with_metadata,
 )
 from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA
-from tasks.models import CatalogEntry, FileOutcome, ParsedBatch, Reject
+from tasks.models import CatalogEntry, FileOutcome
 
 
 class FabricBackend:
@@ -133,20 +133,7 @@ class FabricBackend:
         pass
 
 
-class _FabricFileWriter:
-    def __init__(self, backend: FabricBackend, entry: CatalogEntry, ctx: LedgerContext,
-                 replace: PriorLoad | None, spool: Spool) -> None:
-        self.backend = backend
-        self.entry = entry
-        self.ctx = ctx
-        self.replace = replace
-        self.spool = spool
-        self.rejects: list[Reject] = []
-
-    def write(self, batch: ParsedBatch) -> None:
-        self.spool.add(batch.table, with_metadata(batch, self.entry, self.ctx))
-        self.rejects.extend(batch.rejects)
-
+class _FabricFileWriter(SpoolingFileWriter):
     def commit(self, outcome: FileOutcome) -> None:
         b, spool, path = self.backend, self.spool, self.entry.file_path
         spool.close()

@@ -38,12 +38,12 @@ from tasks.backends.staging import (
     FILE_LOADS_SCHEMA,
     REJECTS_SCHEMA,
     Spool,
+    SpoolingFileWriter,
     ledger_table,
     rejects_table,
-    with_metadata,
 )
 from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA
-from tasks.models import CatalogEntry, FileOutcome, ParsedBatch, Reject
+from tasks.models import CatalogEntry, FileOutcome
 
 log = logging.getLogger(__name__)
 SUCCESS = ("loaded", "replaced", "unchanged")
@@ -223,18 +223,9 @@ class ParquetBackend:
         pass
 
 
-class _ParquetFileWriter:
-    def __init__(self, backend: ParquetBackend, entry: CatalogEntry, ctx: LedgerContext,
-                 spool: Spool) -> None:
-        self.backend = backend
-        self.entry = entry
-        self.ctx = ctx
-        self.spool = spool
-        self.rejects: list[Reject] = []
-
-    def write(self, batch: ParsedBatch) -> None:
-        self.spool.add(batch.table, with_metadata(batch, self.entry, self.ctx))
-        self.rejects.extend(batch.rejects)
+class _ParquetFileWriter(SpoolingFileWriter):
+    def __init__(self, backend: object, entry: CatalogEntry, ctx: LedgerContext, spool: Spool) -> None:
+        super().__init__(backend, entry, ctx, None, spool)
 
     def commit(self, outcome: FileOutcome) -> None:
         b, spool = self.backend, self.spool

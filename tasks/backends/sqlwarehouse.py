@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from tasks.backends import LedgerContext, PriorLoad
-from tasks.backends.staging import SIMPLE_IDENTIFIER, Spool, SpoolPart, ledger_values, with_metadata
+from tasks.backends.staging import SIMPLE_IDENTIFIER, Spool, SpoolingFileWriter, SpoolPart, ledger_values
 from tasks.ledger import (
     FILE_LOADS_COLUMNS,
     LEDGER_SCHEMA,
@@ -33,7 +33,7 @@ from tasks.ledger import (
     RAW_SCHEMA,
     REJECTED_RECORDS_COLUMNS,
 )
-from tasks.models import CatalogEntry, FileOutcome, ParsedBatch, Reject
+from tasks.models import CatalogEntry, FileOutcome
 
 log = logging.getLogger(__name__)
 
@@ -315,19 +315,6 @@ class SqlWarehouseBackend:
         self._conn.close()
 
 
-class _SqlFileWriter:
-    def __init__(self, backend: SqlWarehouseBackend, entry: CatalogEntry, ctx: LedgerContext,
-                 replace: PriorLoad | None, spool: Spool) -> None:
-        self.backend = backend
-        self.entry = entry
-        self.ctx = ctx
-        self.replace = replace
-        self.spool = spool
-        self.rejects: list[Reject] = []
-
-    def write(self, batch: ParsedBatch) -> None:
-        self.spool.add(batch.table, with_metadata(batch, self.entry, self.ctx))
-        self.rejects.extend(batch.rejects)
-
+class _SqlFileWriter(SpoolingFileWriter):
     def commit(self, outcome: FileOutcome) -> None:
         self.backend._commit_file(self, outcome)

@@ -148,3 +148,24 @@ class Spool:
     def cleanup(self) -> None:
         self.close()
         shutil.rmtree(self.directory, ignore_errors=True)
+
+
+class SpoolingFileWriter:
+    """The shared half of the non-DuckDB file writers: rows are spooled to local Parquet parts.
+
+    ``write`` only spools (with the metadata columns); each backend's ``commit`` then moves the
+    spooled parts into the warehouse in its own atomic way and records the ledger row.
+    """
+
+    def __init__(self, backend: object, entry: CatalogEntry, ctx: LedgerContext,
+                 replace: object | None, spool: Spool) -> None:
+        self.backend = backend
+        self.entry = entry
+        self.ctx = ctx
+        self.replace = replace
+        self.spool = spool
+        self.rejects: list[Reject] = []
+
+    def write(self, batch: ParsedBatch) -> None:
+        self.spool.add(batch.table, with_metadata(batch, self.entry, self.ctx))
+        self.rejects.extend(batch.rejects)
