@@ -2,14 +2,15 @@
 
 The pipeline uses Prefect's own block types (``Secret``, prefect-aws ``AwsCredentials`` /
 ``S3Bucket``, prefect-azure ``AzureBlobStorageCredentials`` / ``AzureBlobStorageContainer``,
-prefect-gcp ``GcpCredentials`` / ``GcsBucket``); it defines no block type of its own yet, so
-``prefect block register -m blocks`` has nothing extra to register. Importing the integrations
-here makes their types known to the local Prefect registry.
+prefect-gcp ``GcpCredentials`` / ``GcsBucket``) for credentials. Its one block type of its own,
+``MsspPipelineProfile`` (``blocks/profile.py``: an ACO's non-secret settings), is imported here
+so ``prefect block register -m blocks`` registers it.
 """
 
 from __future__ import annotations
 
 from blocks.datahub import resolve_datahub_credentials
+from blocks.profile import MsspPipelineProfile, profile_overrides
 from blocks.store import resolve_storage_options
 
-__all__ = ["resolve_datahub_credentials", "resolve_storage_options"]
+__all__ = ["MsspPipelineProfile", "profile_overrides", "resolve_datahub_credentials", "resolve_storage_options"]

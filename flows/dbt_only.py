@@ -1,9 +1,11 @@
 """Rebuild the dbt projects only (no download, no load): ``python -m flows.dbt_only``.
 
-For a model change or a failed dbt step: builds ``dbt/alr`` then ``dbt/cclf`` from the raw
+For a failed dbt step or a model change: builds ``dbt/alr`` then ``dbt/cclf`` from the raw
 tables already in the warehouse, under the same run lock as ``full_run`` so it never
-interleaves with a load of the same output. Publishes the ``mssp-dbt-summary`` markdown
-artifact and (DuckDB) rewrites the HTML report. A failed build ends Failed naming its nodes.
+interleaves with a load of the same output. Like ``full_run`` it skips a project the ledger
+says is up to date (built after the last load); ``full_refresh`` rebuilds both from scratch.
+Publishes the ``mssp-dbt-summary`` markdown artifact and (DuckDB) rewrites the HTML report.
+A failed build ends Failed naming its nodes.
 
 Blocks it may load: an ``MsspPipelineProfile`` (``profile_block`` parameter) and the warehouse
 block named by ``MSSP_WAREHOUSE_BLOCK``. Exit status: 0 built, 1 a node failed or the lock is
@@ -18,6 +20,7 @@ import sys
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.context import get_run_context
 from prefect.states import Completed, Failed
 
 from blocks.profile import profile_overrides
@@ -40,6 +43,7 @@ def dbt_markdown(summary: RunSummary) -> str:
     """The dbt part of the run summary: status, failed nodes, final row counts."""
     dbt = summary.dbt
     lines = [f"### dbt builds: {'ok' if dbt.get('success') else 'failed'}"]
+    lines += [f"- up to date, not rebuilt: `dbt/{project}`" for project in dbt.get("skipped", [])]
     lines += [f"- failed: `{node}`" for node in dbt.get("failed_nodes", [])]
     lines += [f"- `{rel}`: {count} rows" for rel, count in sorted(dbt.get("row_counts", {}).items())]
     return "\n".join(lines)
@@ -68,7 +72,7 @@ def dbt_only(
     summary = RunSummary()
     try:
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
-            run_dbt_builds(settings, summary)
+            run_dbt_builds(settings, summary, str(get_run_context().flow_run.id), force=True)
     except LockError as exc:
         logger.error(str(exc))
         return Failed(message=str(exc))

@@ -106,7 +106,12 @@ def publish(summary: RunSummary) -> None:
 
 
 def _flow_run_name() -> str:
-    aco = os.environ.get("MSSP_ACO_ID") or "demo"
+    """``mssp-<ACO>-<date>``: from the run's parameters, else the profile block or environment."""
+    from prefect.runtime import flow_run
+
+    p = flow_run.parameters or {}
+    aco = (p.get("aco_id") or ("demo" if p.get("demo") else None) or p.get("profile_block")
+           or os.environ.get("MSSP_ACO_ID") or "unset")
     return f"mssp-{aco}-{dt.date.today().isoformat()}"
 
 
@@ -121,10 +126,21 @@ def full_run(
     file_store: str | None = None,
     output_type: str | None = None,
     output_location: str | None = None,
+    profile_block: str | None = None,
 ):
-    """Download, load every family, build the dbt projects and publish the run summary."""
+    """Download, load every family, build the dbt projects and publish the run summary.
+
+    ``profile_block`` names an ``MsspPipelineProfile`` block of settings overrides (one per ACO);
+    the explicit parameters win over it.
+    """
+    from blocks.profile import profile_overrides
+
     logger = get_run_logger()
     overrides: dict[str, object] = demo_overrides() if demo else {}
+    try:
+        overrides.update(profile_overrides(profile_block))
+    except ConfigError as exc:
+        return Failed(message=f"configuration error: {exc}")
     overrides.update({k: v for k, v in {
         "families": ",".join(families) if families else None, "full_refresh": full_refresh,
         "run_dbt": run_dbt, "aco_id": aco_id, "file_store": file_store, "output_type": output_type,
@@ -162,7 +178,7 @@ def full_run(
     return Completed(message="all files loaded", data=summary.table_rows())
 
 
-def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str) -> None:
+def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str, *, force: bool = False) -> None:
     """dbt/alr then dbt/cclf, after every raw load has committed; failures name their nodes.
 
     A project that is up to date with the ledger (built successfully after the last load)
@@ -175,7 +191,8 @@ def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str) -> None
     warehouse = Path(settings.output_location) if settings.output_type == "DUCKDB" else None
     results, run_results, rows, skipped = {}, [], {}, []
     for project in DBT_PROJECTS:
-        if warehouse is not None and not settings.full_refresh and not results and not needs_build(warehouse, project):
+        owed = force or settings.full_refresh or results or warehouse is None or needs_build(warehouse, project)
+        if not owed:
             skipped.append(project)
             logger.info(f"dbt/{project}: up to date with the ledger, not rebuilt")
             continue
@@ -252,6 +269,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p.add_argument("--file-store")
     p.add_argument("--output-type")
     p.add_argument("--output-location")
+    p.add_argument("--profile-block", help="an MsspPipelineProfile block of settings overrides")
     return p.parse_args(argv)
 
 
@@ -273,7 +291,7 @@ def main(argv: list[str] | None = None) -> int:
         state = full_run(families=families, full_refresh=args.full_refresh, skip_download=args.skip_download,
                          run_dbt=args.run_dbt, demo=args.demo, aco_id=args.aco_id, file_store=args.file_store,
                          output_type=args.output_type, output_location=args.output_location,
-                         return_state=True)
+                         profile_block=args.profile_block, return_state=True)
     except MsspError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

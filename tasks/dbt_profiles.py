@@ -30,10 +30,30 @@ TARGET_SCHEMA = "main"  # dbt/alr and dbt/cclf put their models in custom schema
 BlockLoader = Callable[[str], Any]
 
 
-def _load_block(name: str) -> Any:
-    from prefect.blocks.core import Block
+WAREHOUSE_BLOCK_TYPES = {
+    "SNOWFLAKE": ("prefect_snowflake", "SnowflakeConnector"),
+    "BIGQUERY": ("prefect_gcp", "GcpCredentials"),
+}
+"""Block class per output type, as the loaders use it; every other warehouse uses a ``Secret``."""
 
-    return Block.load(name)  # any registered block type, by "<block-type-slug>/<name>"
+
+def _block_loader(output_type: str) -> BlockLoader:
+    """Load ``MSSP_WAREHOUSE_BLOCK`` with the same block type the loader uses (plain block name)."""
+    import importlib
+
+    from prefect.blocks.system import Secret
+
+    module, cls = WAREHOUSE_BLOCK_TYPES.get(output_type, ("", ""))
+    block_type = getattr(importlib.import_module(module), cls) if module else Secret
+
+    def load(name: str) -> Any:
+        if "/" in name:  # "<block-type-slug>/<name>" works too
+            from prefect.blocks.core import Block
+
+            return Block.load(name)
+        return block_type.load(name)
+
+    return load
 
 
 def _secret_dict(block: Any) -> dict[str, Any]:
@@ -47,7 +67,7 @@ def _block(settings: Settings, load_block: BlockLoader | None) -> Any:
     if not settings.warehouse_block:
         raise ConfigError("MSSP_WAREHOUSE_BLOCK",
                           f"dbt on MSSP_OUTPUT_TYPE={settings.output_type} needs the connection block")
-    return (load_block or _load_block)(settings.warehouse_block)
+    return (load_block or _block_loader(settings.output_type))(settings.warehouse_block)
 
 
 def is_remote(location: str) -> bool:

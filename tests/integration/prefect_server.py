@@ -24,7 +24,7 @@ from pathlib import Path
 from tests.integration.servers import HOST, free_port
 
 # Files of the deployment issue, copied over a clone so uncommitted work is tested too.
-OVERLAY = ("prefect.yaml", "flows/dbt_only.py", "flows/full_run.py", "blocks/__init__.py", "blocks/profile.py")
+OVERLAY = ("prefect.yaml", "flows/dbt_only.py", "blocks/__init__.py", "blocks/profile.py")
 COPY_IGNORE = shutil.ignore_patterns(".git", ".venv", "data", "target", "logs", "dbt_packages", "__pycache__",
                                      ".pytest_cache", ".ruff_cache", "*.duckdb", "*.duckdb.wal", ".env")
 

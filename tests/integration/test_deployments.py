@@ -174,7 +174,7 @@ def test_dbt_only_deployment_rebuilds_the_demo_warehouse(deployed: Deployed) -> 
 
     if not (deployed.project / "data" / "demo" / "mssp.duckdb").exists():
         pytest.skip("needs the smoke run's warehouse (run with the smoke test)")
-    run_id = deployed.run_deployment_with_worker("mssp-dbt-only/on-demand", "demo=true")
+    run_id = deployed.run_deployment_with_worker("mssp-dbt-only/on-demand", "demo=true", "full_refresh=true")
     with deployed.settings(), deployed.client() as client:
         run = client.read_flow_run(run_id)
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
