@@ -23,13 +23,33 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
 
 
+DRAIN_SECONDS = 20
+
+
 @pytest.fixture(scope="session")
 def prefect_server() -> Iterator[None]:
-    """One Prefect test server for every test that runs a flow in-process."""
+    """One Prefect test server for every test that runs a flow in-process.
+
+    The harness drains Prefect's log and event workers without a time limit when it stops;
+    a worker left pointing at a server another test already stopped would then retry for
+    many minutes, so the drain is bounded here.
+    """
+    from contextlib import ExitStack
+    from unittest import mock
+
+    from prefect.events.worker import EventsWorker
+    from prefect.logging.handlers import APILogWorker
     from prefect.testing.utilities import prefect_test_harness
 
-    with prefect_test_harness(server_startup_timeout=120):
+    with ExitStack() as harness:
+        harness.enter_context(prefect_test_harness(server_startup_timeout=120))
         yield
+        drain_events, drain_logs = EventsWorker.drain_all, APILogWorker.drain_all
+        with mock.patch.object(EventsWorker, "drain_all",
+                               lambda *args, **kwargs: drain_events(timeout=DRAIN_SECONDS)), \
+                mock.patch.object(APILogWorker, "drain",
+                                  lambda self, at_exit=False: drain_logs(timeout=DRAIN_SECONDS)):
+            harness.close()  # the harness stops its server while the bounded drains are in place
 
 
 @pytest.fixture

@@ -188,7 +188,8 @@ def test_a_lying_size_header_cannot_expand_past_its_declared_size(tmp_path: Path
     struct.pack_into("<I", raw, 22, 2000)  # local header: uncompressed size
     struct.pack_into("<I", raw, raw.rfind(b"PK\x01\x02") + 24, 2000)  # central directory
     bundle = write(tmp_path / "store", f"{folder('113')}/P.{ACO}.ACO.ZCY24.D240915.T8000000.zip", bytes(raw))
-    (outcome,) = load_store(tmp_path / "store", tmp_path / "w" / "mssp.duckdb")
-    assert outcome.file_path.startswith(bundle) and outcome.status in ("rejected", "failed")
-    assert "CRC" in (outcome.message or "")
+    member, container = load_store(tmp_path / "store", tmp_path / "w" / "mssp.duckdb")
+    assert member.file_path.startswith(bundle) and member.status in ("rejected", "failed")
+    assert "CRC" in (member.message or "")
+    assert (container.file_path, container.status) == (bundle, "rejected")  # no member it could place
     assert table_counts(tmp_path / "w" / "mssp.duckdb").get("beneficiary_xref", 0) == 0
