@@ -15,7 +15,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
-from tasks.ingest import Expectation, ingest_entry
+from tasks.ingest import Expectation, ingest_entry, settle_unchanged
 from tasks.models import CatalogEntry, FileOutcome
 from tasks.store import Store
 
@@ -55,8 +55,13 @@ def ingest_file(entry: CatalogEntry, ctx: LoadContext, expect: Expectation | Non
 
 def ingest_many(entries: Sequence[CatalogEntry], ctx: LoadContext,
                 expectations: dict[str, Expectation] | None = None) -> list[FileOutcome]:
-    """Submit one task per file (largest first, so the pool stays busy) and wait for all."""
-    ordered = sorted(entries, key=lambda e: -e.size_bytes)
+    """Settle files known unchanged, then submit one task per remaining file (largest first, so
+    the pool stays busy) and wait for all."""
+    settled, remaining = settle_unchanged(list(entries), ctx.backend, run_id=ctx.run_id,
+                                          full_refresh=ctx.full_refresh)
+    if settled:
+        get_run_logger().info(f"{len(settled)} files unchanged since their last load (fingerprint), not read")
+    ordered = sorted(remaining, key=lambda e: -e.size_bytes)
     futures = [ingest_file.submit(e, ctx, (expectations or {}).get(e.file_path)) for e in ordered]
     outcomes = []
     for entry, future in zip(ordered, futures, strict=True):
@@ -65,7 +70,7 @@ def ingest_many(entries: Sequence[CatalogEntry], ctx: LoadContext,
         except Exception as exc:  # a crash outside ingest_entry's own handling
             outcomes.append(FileOutcome(entry.file_path, entry.family, entry.kind.table if entry.kind else None,
                                         "failed", message=f"{type(exc).__name__}: {exc}"[:500]))
-    return outcomes
+    return settled + outcomes
 
 
 @flow(name="family", flow_run_name="{family}", log_prints=False, validate_parameters=False)

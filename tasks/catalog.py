@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tasks.containers import UNREADABLE, Member, is_container, iter_members
@@ -123,7 +123,9 @@ def build_catalog(
         with store.open(obj.path) as fh:
             head = fh.read(4)
             if not is_container(name, head):
-                catalog.entries.append(place(obj.path, obj.path, (), obj.size, aco, code))
+                entry = place(obj.path, obj.path, (), obj.size, aco, code)
+                fingerprint = f"file:{obj.size}:{obj.modified}" if obj.modified else None
+                catalog.entries.append(replace(entry, fingerprint=fingerprint))
                 continue
             fh.seek(0)
             try:
@@ -152,7 +154,8 @@ def _add_members(
         if is_skipped_member(member.path[-1].rsplit("/", 1)[-1]):
             catalog.skipped.append((file_path, "not a data file"))
             continue
-        entry = place(file_path, container, member.path, member.size, aco, code)
+        entry = replace(place(file_path, container, member.path, member.size, aco, code),
+                        fingerprint=member.fingerprint)
         placed += entry.kind is not None
         catalog.entries.append(entry)
     if not placed:

@@ -32,6 +32,7 @@ class Member:
     path: tuple[str, ...]  # chain of member names from the outermost container
     size: int
     refused: str | None = None
+    fingerprint: str | None = None  # CRC-32 and sizes from the zip directory: free to read
 
 
 def looks_like_zip(head: bytes) -> bool:
@@ -106,7 +107,8 @@ def iter_members(
                     yield Member(path, info.file_size, "nested zip holds no member")
                 yield from inner_members
             else:
-                yield Member(path, info.file_size)
+                yield Member(path, info.file_size,
+                             fingerprint=f"zip:{info.CRC:08x}:{info.file_size}:{info.compress_size}")
 
 
 @contextmanager

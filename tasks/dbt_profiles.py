@@ -25,6 +25,8 @@ from tasks.errors import ConfigError
 from tasks.settings import Settings
 
 DBT_THREADS = 2
+DUCKDB_SETTINGS = {"memory_limit": "1GB", "preserve_insertion_order": False}
+"""dbt-duckdb spills to disk past this instead of growing toward 80% of the machine's RAM."""
 TARGET_SCHEMA = "main"  # dbt/alr and dbt/cclf put their models in custom schemas (alr, input_layer, ...)
 
 BlockLoader = Callable[[str], Any]
@@ -84,7 +86,8 @@ def dbt_duckdb_path(settings: Settings) -> str:
 
 def _duckdb(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
     path = Path(settings.output_location).expanduser().resolve()
-    return {"type": "duckdb", "path": str(path), "schema": TARGET_SCHEMA, "threads": DBT_THREADS}
+    return {"type": "duckdb", "path": str(path), "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
+            "settings": DUCKDB_SETTINGS}
 
 
 def _parquet(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
@@ -92,7 +95,7 @@ def _parquet(settings: Settings, load_block: BlockLoader | None) -> dict[str, An
     if not is_remote(root):
         root = str(Path(root.removeprefix("file://")).expanduser().resolve())
     return {"type": "duckdb", "path": dbt_duckdb_path(settings), "schema": TARGET_SCHEMA,
-            "threads": DBT_THREADS,
+            "threads": DBT_THREADS, "settings": DUCKDB_SETTINGS,
             "plugins": [{"module": "tasks.dbt_profiles", "config": {"parquet_root": root}}]}
 
 

@@ -125,6 +125,36 @@ def _summarise(outcome: FileOutcome, report: ParseReport, reasons: list[str], ex
     outcome.message = message or None
 
 
+def settle_unchanged(entries: list[CatalogEntry], backend: Backend, *, run_id: str, full_refresh: bool
+                     ) -> tuple[list[FileOutcome], list[CatalogEntry]]:
+    """Record as ``unchanged``, without reading them, the files whose cheap fingerprint (zip CRC-32
+    and sizes, or size and modification time) matches the one seen with their last good sha256.
+
+    Returns (outcomes of the settled files, the entries still to ingest). A backend that keeps
+    no fingerprints settles nothing: every file is hashed as before.
+    """
+    known = getattr(backend, "known_unchanged", None)
+    if full_refresh or known is None:
+        return [], list(entries)
+    settled = known(entries)
+    outcomes = []
+    for entry in entries:
+        prior = settled.get(entry.file_path)
+        if prior is None:
+            continue
+        outcome = FileOutcome(entry.file_path, entry.family, ",".join(prior.tables) or None, "unchanged",
+                              sha256=prior.sha256, size_bytes=entry.size_bytes)
+        backend.record(entry, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()))
+        outcomes.append(outcome)
+    return outcomes, [e for e in entries if e.file_path not in settled]
+
+
+def _remember(backend: Backend, entry: CatalogEntry, outcome: FileOutcome) -> None:
+    remember = getattr(backend, "remember_fingerprint", None)
+    if remember and entry.fingerprint and outcome.sha256 and outcome.status in ("loaded", "replaced", "unchanged"):
+        remember(entry.file_path, entry.fingerprint, outcome.sha256)
+
+
 def ingest_entry(
     entry: CatalogEntry,
     store: Store,
@@ -152,8 +182,11 @@ def ingest_entry(
                 base.status = "unchanged"
                 base.table_name = ",".join(prior.tables) or base.table_name
                 backend.record(entry, base, ctx)
+                _remember(backend, entry, base)
                 return base
-        return _parse_and_load(entry, store, backend, ctx, prior, temp_dir, expect)
+        outcome = _parse_and_load(entry, store, backend, ctx, prior, temp_dir, expect)
+        _remember(backend, entry, outcome)
+        return outcome
     except FileRejected as exc:
         base.status, base.message = "rejected", exc.reason
     except Exception as exc:  # one bad file never stops the others: record it, carry on

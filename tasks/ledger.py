@@ -46,10 +46,18 @@ def _columns_sql(columns: tuple[tuple[str, str], ...]) -> str:
     return ", ".join(f"{name} {type_}" for name, type_ in columns)
 
 
+FINGERPRINT_COLUMNS: tuple[tuple[str, str], ...] = (
+    ("file_path", "VARCHAR"),
+    ("fingerprint", "VARCHAR"),
+    ("sha256", "VARCHAR"),
+)
+"""``mssp_meta.file_fingerprints``: the cheap identity seen with each sha256, to skip re-hashing."""
+
 LEDGER_DDL = (
     f"CREATE SCHEMA IF NOT EXISTS {LEDGER_SCHEMA}",
     f"CREATE SCHEMA IF NOT EXISTS {RAW_SCHEMA}",
     f"CREATE TABLE IF NOT EXISTS {LEDGER_SCHEMA}.file_loads ({_columns_sql(FILE_LOADS_COLUMNS)})",
     f"CREATE TABLE IF NOT EXISTS {LEDGER_SCHEMA}.rejected_records "
     f"({_columns_sql(REJECTED_RECORDS_COLUMNS)})",
+    f"CREATE TABLE IF NOT EXISTS {LEDGER_SCHEMA}.file_fingerprints ({_columns_sql(FINGERPRINT_COLUMNS)})",
 )

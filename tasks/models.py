@@ -33,6 +33,7 @@ class CatalogEntry:
     file_date: dt.date | None = None
     reject_reason: str | None = None
     store_code: str | None = None  # the {CODE} folder, informational
+    fingerprint: str | None = None  # cheap identity (zip CRC-32 + sizes, or size + mtime)
 
     @property
     def file_name(self) -> str:

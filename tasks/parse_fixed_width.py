@@ -19,7 +19,7 @@ import pyarrow.compute as pc
 from tasks.layouts import CCLF7_LONG_LENGTH, CCLF7_LONG_PRESCRIBER, Field, Layout, fixed_width_layout
 from tasks.models import CatalogEntry, ParsedBatch, ParseReport, Reject
 
-CHUNK_BYTES = 32 * 1024 * 1024
+CHUNK_BYTES = 16 * 1024 * 1024
 BLANK_PLACEHOLDER = b"This file is intentionally blank"
 SPACE = 32
 PRESCRIBER = "clm_prsbng_prvdr_gnrc_id_num"

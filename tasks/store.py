@@ -24,6 +24,7 @@ PROTOCOL_ALIASES = {"gcs": "gs", "abfss": "az", "abfs": "az", "adl": "az", "file
 class StoreObject:
     path: str  # relative to the store root, '/' separators
     size: int
+    modified: str | None = None  # the store's modification stamp, as it reports it
 
 
 class Store:
@@ -55,7 +56,9 @@ class Store:
             info = found[full]
             if info.get("type") == "directory":
                 continue
-            yield StoreObject(rel, int(info.get("size") or 0))
+            modified = next((info[k] for k in ("mtime", "LastModified", "updated", "last_modified")
+                             if info.get(k)), None)
+            yield StoreObject(rel, int(info.get("size") or 0), str(modified) if modified else None)
 
     def open(self, rel: str, mode: str = "rb") -> IO[bytes]:
         return self.fs.open(self._full(rel), mode)

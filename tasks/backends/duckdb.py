@@ -22,6 +22,7 @@ from tasks.ledger import LEDGER_DDL, LEDGER_SCHEMA, RAW_METADATA_COLUMNS, RAW_SC
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
 
 META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
+MEMORY_LIMIT = "1GB"
 
 
 def quote(identifier: str) -> str:
@@ -44,7 +45,9 @@ class DuckDBBackend:
         if not location.startswith("md:"):
             Path(location).parent.mkdir(parents=True, exist_ok=True)
         # insertion order inside a raw table carries no meaning (file_row_number does)
-        self._root = duckdb.connect(location, config={"preserve_insertion_order": False})
+        # and a memory limit keeps a large load within a small machine (DuckDB spills past it)
+        self._root = duckdb.connect(location, config={"preserve_insertion_order": False,
+                                                      "memory_limit": MEMORY_LIMIT})
         self._guard = threading.Lock()
         self._table_locks: dict[str, threading.Lock] = {}
         self._columns: dict[str, list[str]] = {}
@@ -69,6 +72,33 @@ class DuckDBBackend:
             return None
         tables = tuple(t for t in (row[1] or "").split(",") if t)
         return PriorLoad(row[0], tables, row[2])
+
+    def known_unchanged(self, entries: list[CatalogEntry]) -> dict[str, PriorLoad]:
+        """Entries whose fingerprint was last seen with the sha256 of their latest good load."""
+        keyed = [(e.file_path, e.fingerprint) for e in entries if e.fingerprint and e.kind]
+        if not keyed:
+            return {}
+        candidates = pa.table({"file_path": [k[0] for k in keyed], "fingerprint": [k[1] for k in keyed]})
+        with self._cursor() as cur:
+            cur.register("mssp_candidates", candidates)
+            rows = cur.execute(f"""
+                with latest as (
+                    select file_path, sha256, table_name, status from {LEDGER_SCHEMA}.file_loads
+                    where status in ('loaded', 'replaced', 'unchanged')
+                    qualify row_number() over (partition by file_path order by finished_at desc) = 1)
+                select l.file_path, l.sha256, l.table_name, l.status
+                from mssp_candidates c
+                join {LEDGER_SCHEMA}.file_fingerprints f using (file_path, fingerprint)
+                join latest l on l.file_path = c.file_path and l.sha256 = f.sha256""").fetchall()
+            cur.unregister("mssp_candidates")
+        return {p: PriorLoad(sha, tuple(t for t in (tables or "").split(",") if t), status)
+                for p, sha, tables, status in rows}
+
+    def remember_fingerprint(self, file_path: str, fingerprint: str, sha256: str) -> None:
+        with self._cursor() as cur:
+            cur.execute(f"delete from {LEDGER_SCHEMA}.file_fingerprints where file_path = ?", [file_path])
+            cur.execute(f"insert into {LEDGER_SCHEMA}.file_fingerprints values (?, ?, ?)",
+                        [file_path, fingerprint, sha256])
 
     def record(self, entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext) -> None:
         with self._cursor() as cur:

@@ -123,3 +123,28 @@ def test_bad_records_are_rejects_with_line_numbers(store_root: Path, warehouse: 
         (2, "record longer than layout: 60 > 55 (line 2)"), (3, "blank line (line 3)")]
     assert "2 records rejected" in (outcome.message or "")
     assert "1AA0AA0AA0" not in (outcome.message or "")
+
+
+def test_fingerprints_settle_unchanged_files_without_reading_them(cclf_store, warehouse: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    from tasks import ingest
+    from tasks.backends import open_backend
+    from tasks.catalog import build_catalog
+    from tasks.store import Store
+
+    store_root, manifest = cclf_store
+    load_store(store_root, warehouse, run_id="r1")
+    bundle = store_root / manifest.files[0]
+    _rewrite_member(bundle, "P.A1234.ACO.ZC8", lambda data: data + data.split(b"\n")[0] + b"\n")
+    backend = open_backend("DUCKDB", str(warehouse))
+    try:
+        entries = build_catalog(Store(str(store_root)), warehouse.parent / "tmp").entries
+        monkeypatch.setattr(ingest, "open_entry", lambda *a, **k: pytest.fail("a settled file was read"))
+        settled, remaining = ingest.settle_unchanged(entries, backend, run_id="r2", full_refresh=False)
+        assert [e.file_name[:15] for e in remaining] == ["P.A1234.ACO.ZC8"]  # only the re-issued member
+        assert len(settled) == manifest.members - 1 and {o.status for o in settled} == {"unchanged"}
+        assert ingest.settle_unchanged(entries, backend, run_id="r3", full_refresh=True)[0] == []
+    finally:
+        backend.close()
+    ledger = query(warehouse, "select count(*), count(sha256) from mssp_meta.file_loads where run_id = 'r2'")
+    assert ledger == [(manifest.members - 1, manifest.members - 1)]
