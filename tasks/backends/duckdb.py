@@ -225,32 +225,29 @@ class _DuckDBFileWriter:
         self._ensure_table(batch.table, rows.schema)
         if rows.num_rows:
             e = self.entry
-            self.cur.register("mssp_batch", rows)
-            try:
-                self.cur.execute(
-                    f"""insert into {RAW_SCHEMA}.{quote(batch.table)} by name
-                        select *, ?::varchar as file_path, ?::varchar as file_name,
-                               ?::varchar as directory_name, ?::date as file_date,
-                               ?::varchar as load_id
-                        from mssp_batch""",
-                    [e.file_path, e.file_name, e.directory_name, e.file_date, self.ctx.load_id],
-                )
-            finally:
-                self.cur.unregister("mssp_batch")
+            # DuckDB finds the local name by a replacement scan. A registered view would keep every
+            # batch alive until the file's transaction commits (memory growing with file size).
+            mssp_batch = rows  # noqa: F841
+            self.cur.execute(
+                f"""insert into {RAW_SCHEMA}.{quote(batch.table)} by name
+                    select *, ?::varchar as file_path, ?::varchar as file_name,
+                           ?::varchar as directory_name, ?::date as file_date,
+                           ?::varchar as load_id
+                    from mssp_batch""",
+                [e.file_path, e.file_name, e.directory_name, e.file_date, self.ctx.load_id],
+            )
+            del mssp_batch
         if batch.rejects:
             rejects = pa.table({
                 "file_row_number": pa.array([r.file_row_number for r in batch.rejects], pa.int64()),
                 "reason": pa.array([r.reason for r in batch.rejects], pa.string()),
             })
-            self.cur.register("mssp_rejects", rejects)
-            try:
-                self.cur.execute(
-                    f"""insert into {LEDGER_SCHEMA}.rejected_records
-                        select ?::varchar, ?::varchar, file_row_number, reason from mssp_rejects""",
-                    [self.ctx.load_id, self.entry.file_path],
-                )
-            finally:
-                self.cur.unregister("mssp_rejects")
+            mssp_rejects = rejects  # noqa: F841  (replacement scan, as above)
+            self.cur.execute(
+                f"""insert into {LEDGER_SCHEMA}.rejected_records
+                    select ?::varchar, ?::varchar, file_row_number, reason from mssp_rejects""",
+                [self.ctx.load_id, self.entry.file_path],
+            )
 
     def commit(self, outcome: FileOutcome) -> None:
         outcome.table_name = ",".join(self.tables) or outcome.table_name
