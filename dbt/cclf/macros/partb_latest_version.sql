@@ -36,30 +36,7 @@ families as (
     from lines
 ),
 
-versioned as (
-    select
-        families.*,
-        row_number() over (
-            partition by family_id
-            order by
-                clm_efctv_dt desc nulls last,
-                {{ claim_id_desc('cur_clm_uniq_id') }},
-                {{ latest_copy_order() }}
-        ) as version_rank,
-        sum(version_sign * clm_line_cvrd_pd_amt) over (partition by family_id) as net_clm_line_cvrd_pd_amt,
-        sum(version_sign * clm_line_alowd_chrg_amt) over (
-            partition by family_id
-        ) as net_clm_line_alowd_chrg_amt,
-        count(*) over (partition by family_id) as version_count
-    from families
-),
-
-final_versions as (
-    select *
-    from versioned
-    where version_rank = 1
-      and coalesce(clm_adjsmt_type_cd, 0) <> 1
-)
+{{ final_versions_netted(['clm_line_cvrd_pd_amt', 'clm_line_alowd_chrg_amt']) }}
 
 select * from final_versions
 {%- endmacro %}

@@ -124,29 +124,6 @@ families as (
         on no_cntl_versions.natural_key = keyed.natural_key
 ),
 
-versioned as (
-    select
-        families.*,
-        row_number() over (
-            partition by family_id
-            order by
-                clm_efctv_dt desc nulls last,
-                {{ claim_id_desc('cur_clm_uniq_id') }},
-                {{ latest_copy_order() }}
-        ) as version_rank,
-        sum(version_sign * clm_pmt_amt) over (partition by family_id) as net_clm_pmt_amt,
-        sum(version_sign * clm_mdcr_instnl_tot_chrg_amt) over (
-            partition by family_id
-        ) as net_clm_mdcr_instnl_tot_chrg_amt,
-        count(*) over (partition by family_id) as version_count
-    from families
-),
-
-final_versions as (
-    select *
-    from versioned
-    where version_rank = 1
-      and coalesce(clm_adjsmt_type_cd, 0) <> 1
-)
+{{ final_versions_netted(['clm_pmt_amt', 'clm_mdcr_instnl_tot_chrg_amt']) }}
 
 select * from final_versions
