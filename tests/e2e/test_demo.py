@@ -79,6 +79,14 @@ def test_demo_builds_both_dbt_projects(demo_runs) -> None:
         superseded = con.execute("""select count(*) from input_layer.provider_attribution
                                     where person_id in (select prvs_num from _int_cclf.int_mbi_crosswalk_resolved)""")
         assert superseded.fetchone()[0] == 0
+        # Against the generator: attributed persons are the population's current MBIs, and the ALR
+        # assigns about 90% of the living beneficiaries in every delivery.
+        population = generate_demo(cwd / "expected").population
+        current = {b.mbi for b in population.beneficiaries}
+        persons = {p for (p,) in con.execute("select distinct person_id from input_layer.provider_attribution")}
+        enrolled = {m for (m,) in con.execute("select distinct current_bene_mbi_id from alr.enrollment")}
+        assert persons <= current and 0.8 * len(current) <= len(persons)
+        assert enrolled <= current | {b.previous_mbi for b in population.beneficiaries}
 
 
 def test_demo_downloads_through_the_fake_hub_and_writes_the_report(demo_runs) -> None:
