@@ -83,8 +83,9 @@ def test_demo_builds_both_dbt_projects(demo_runs) -> None:
         # assigns about 90% of the living beneficiaries in every delivery.
         population = generate_demo(cwd / "expected").population
         current = {b.mbi for b in population.beneficiaries}
-        persons = {p for (p,) in con.execute("select distinct person_id from input_layer.provider_attribution")}
-        enrolled = {m for (m,) in con.execute("select distinct current_bene_mbi_id from alr.enrollment")}
+        persons = {p for (p,) in con.execute(
+            "select distinct person_id from input_layer.provider_attribution").fetchall()}
+        enrolled = {m for (m,) in con.execute("select distinct current_bene_mbi_id from alr.enrollment").fetchall()}
         assert persons <= current and 0.8 * len(current) <= len(persons)
         assert enrolled <= current | {b.previous_mbi for b in population.beneficiaries}
 
