@@ -50,6 +50,11 @@ def demo_overrides() -> dict[str, object]:
     }
 
 
+def run_overrides(**values: object) -> dict[str, object]:
+    """Settings overrides from flow parameters or CLI flags: only the ones actually given."""
+    return {k: v for k, v in values.items() if v is not None}
+
+
 @task(name="generate-demo-data", cache_policy=NO_CACHE)
 def generate_demo_data(hub_root: Path) -> dict[str, object]:
     """Write the deterministic synthetic ACO where the fake Data Hub serves it from.
@@ -141,10 +146,9 @@ def full_run(
         overrides.update(profile_overrides(profile_block))
     except ConfigError as exc:
         return Failed(message=f"configuration error: {exc}")
-    overrides.update({k: v for k, v in {
-        "families": ",".join(families) if families else None, "full_refresh": full_refresh,
-        "run_dbt": run_dbt, "aco_id": aco_id, "file_store": file_store, "output_type": output_type,
-        "output_location": output_location}.items() if v is not None})
+    overrides.update(run_overrides(families=",".join(families) if families else None, full_refresh=full_refresh,
+                                   run_dbt=run_dbt, aco_id=aco_id, file_store=file_store,
+                                   output_type=output_type, output_location=output_location))
     if demo:
         overrides.update(generate_demo_data(DEMO_ROOT / "hub"))
     try:
@@ -277,10 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
     families = args.families.split(",") if args.families else None
     overrides = demo_overrides() if args.demo else {}
-    overrides.update({k: v for k, v in {
-        "families": args.families, "full_refresh": args.full_refresh, "run_dbt": args.run_dbt,
-        "aco_id": args.aco_id, "file_store": args.file_store, "output_type": args.output_type,
-        "output_location": args.output_location}.items() if v is not None})
+    overrides.update(run_overrides(families=args.families, full_refresh=args.full_refresh, run_dbt=args.run_dbt,
+                                   aco_id=args.aco_id, file_store=args.file_store, output_type=args.output_type,
+                                   output_location=args.output_location))
     try:
         load_settings(**overrides)  # fail fast with exit 2, before any server starts
     except ConfigError as exc:

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tasks.containers import UNREADABLE, Member, is_container, iter_members
-from tasks.families import PROCESSED_CODES, WEEKLY_CCLF_CODE, FileKind, classify_name, is_skipped_member
+from tasks.families import PROCESSED_CODES, WEEKLY_CCLF_CODE, classify_name, is_skipped_member
 from tasks.models import CatalogEntry
 from tasks.store import Store
 
@@ -78,7 +78,7 @@ def place(
     name = file_path.rsplit("/", 1)[-1]
     containers = tuple(p.rsplit("/", 1)[-1] for p in (container_path, *member_path[:-1])) if member_path else ()
 
-    def rejected(reason: str, kind: FileKind | None = None) -> CatalogEntry:
+    def rejected(reason: str) -> CatalogEntry:
         return CatalogEntry(file_path, container_path, member_path, size, None, None, reason, store_code)
 
     kind = classify_name(name, containers)

@@ -27,12 +27,12 @@ from typing import Any, Literal
 
 import yaml
 
+from tasks.dbt_profiles import DBT_THREADS  # noqa: F401  (re-exported for callers and tests)
 from tasks.errors import MsspError
 from tasks.settings import OutputType, Settings
 
 PROFILE_NAME = "mssp"
 TARGET_NAME = "default"
-DBT_THREADS = 2
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 DbtLogLevel = Literal["debug", "info", "warn", "error", "none"]
 

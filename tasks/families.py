@@ -150,7 +150,6 @@ BENCHMARK_NAME = re.compile(
     r"^[PT]\.(?P<aco>[A-Z]\d{4})\.ACO\.(?:(?P<bnmrk>BNMRK)\.|(?P<aexpu>AEXPU)\.Y(?P<by>\d{4})\.|"
     r"(?P<qexpu>QEXPU)\.(?P<qp>\d{4}Q[1-4])\.)(?:.*\.)?D(?P<d>\d{6})\.T(?P<t>\d{7})\.xlsx$"
 )
-STAMP = re.compile(r"\.D(?P<d>[^.]+)\.")
 SKIPPED_MEMBER = re.compile(r"Dictionary|\.pdf$", re.IGNORECASE)
 
 

@@ -10,10 +10,11 @@ from typing import Literal
 import pyarrow as pa
 
 from tasks.families import FileKind
+from tasks.ledger import RAW_METADATA_COLUMNS
 
 Status = Literal["loaded", "replaced", "unchanged", "rejected", "failed"]
 
-METADATA_COLUMNS = ("file_path", "file_name", "directory_name", "file_date", "file_row_number", "load_id")
+METADATA_COLUMNS = tuple(name for name, _ in RAW_METADATA_COLUMNS)
 """Columns the loader adds to every raw table (contract §4)."""
 
 
