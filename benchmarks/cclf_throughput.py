@@ -29,7 +29,7 @@ NAME = "P.A1234.ACO.ZC5Y24.D240115.T1112205"
 def generate(path: Path, records: int) -> None:
     import random
 
-    from tasks.synthetic.cclf import RecordWriter
+    from demo.synthetic.cclf import RecordWriter
 
     rng = random.Random(5)
     writer = RecordWriter("CCLF5")

@@ -33,10 +33,10 @@ TARGETS = {"end-to-end seconds": 300, "peak RSS GiB": 2.0, "no-change rerun seco
 
 
 def generate(store: Path, beneficiaries: int, claims_scale: float) -> int:
-    from tasks.synthetic.alr import write_alr_files
-    from tasks.synthetic.cclf import write_cclf_deliveries
-    from tasks.synthetic.population import make_population
-    from tasks.synthetic.reports import write_report_files
+    from demo.synthetic.alr import write_alr_files
+    from demo.synthetic.cclf import write_cclf_deliveries
+    from demo.synthetic.population import make_population
+    from demo.synthetic.reports import write_report_files
 
     pop = make_population("A1234", n=beneficiaries, seed=2024, performance_years=(2024, 2025))
     cclf = write_cclf_deliveries(pop, store, [(2024, m) for m in range(1, 13)], claims_scale=claims_scale)

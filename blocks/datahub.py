@@ -7,7 +7,7 @@ The block is a Prefect ``Secret`` whose value is ``{"api_key": ..., "api_secret"
     from prefect.blocks.system import Secret
     Secret(value={"api_key": "...", "api_secret": "..."}).save("mssp-datahub")
 
-Secrets stay wrapped in ``SecretStr`` until ``tasks.datahub.AcomsCli`` hands them to the client.
+Secrets stay wrapped in ``SecretStr`` until ``tasks.datahub.client.AcomsCli`` hands them to the client.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from tasks.datahub import DatahubCredentials
+from tasks.datahub.client import DatahubCredentials
 from tasks.errors import ConfigError
 from tasks.settings import Settings
 

@@ -9,7 +9,7 @@ from prefect import flow, get_run_logger
 from flows.family import LoadContext, ingest_many
 from tasks.ingest import Expectation, open_entry
 from tasks.models import CatalogEntry, FileOutcome, ParseReport
-from tasks.parse_cclf0 import declarations, parse_cclf0
+from tasks.parsers.cclf0 import declarations, parse_cclf0
 
 
 def bundle_key(entry: CatalogEntry) -> str:

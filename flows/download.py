@@ -1,7 +1,7 @@
 """Download subflow: new and changed Data Hub files into the file store (mssp_files.md §5).
 
 Requirements:
-- ``MSSP_DATAHUB_CLI``: the CMS ``acoms-cli`` (or ``tasks.fake_datahub`` for tests and --demo)
+- ``MSSP_DATAHUB_CLI``: the CMS ``acoms-cli`` (or ``demo.fake_datahub`` for tests and --demo)
 - credentials: the Prefect ``Secret`` block named by ``MSSP_DATAHUB_SECRET_BLOCK``, or
   ``MSSP_DATAHUB_API_KEY`` / ``MSSP_DATAHUB_API_SECRET``
 - a cloud file store: the block named by ``MSSP_STORE_BLOCK``, or the standard environment
@@ -27,20 +27,9 @@ from prefect.tasks import exponential_backoff
 
 from blocks.datahub import resolve_datahub_credentials
 from blocks.store import resolve_storage_options
-from tasks.datahub import (
-    AcomsCli,
-    CodeResult,
-    DatahubClient,
-    DatahubFatalError,
-    DownloadState,
-    RemoteFile,
-    fetch_code,
-    file_key,
-    needed_files,
-    now_stamp,
-    state_lock,
-)
-from tasks.errors import ConfigError, DownloadError, MsspError, TransientError
+from tasks.datahub.client import AcomsCli, DatahubClient, RemoteFile
+from tasks.datahub.state import CodeResult, DownloadState, fetch_code, file_key, needed_files, now_stamp, state_lock
+from tasks.errors import ConfigError, DatahubFatalError, DownloadError, MsspError, TransientError
 from tasks.families import PROCESSED_CODES, WEEKLY_CCLF_CODE
 from tasks.settings import Settings, load_settings
 from tasks.store import Store

@@ -66,8 +66,8 @@ def generate_demo_data(hub_root: Path) -> dict[str, object]:
     import shutil
     import tempfile
 
-    from tasks.fake_datahub import demo_settings
-    from tasks.synthetic import generate_demo
+    from demo.fake_datahub import demo_settings
+    from demo.synthetic import generate_demo
 
     with tempfile.TemporaryDirectory() as scratch:
         generate_demo(Path(scratch))
@@ -188,8 +188,8 @@ def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str, *, forc
     A project that is up to date with the ledger (built successfully after the last load)
     is skipped, so a run after a failure redoes only what did not commit.
     """
-    from tasks.dbt import build_project
-    from tasks.dbt_state import needs_build, record_build
+    from tasks.dbt.build_state import needs_build, record_build
+    from tasks.dbt.runner import build_project
 
     logger = get_run_logger()
     warehouse = Path(settings.output_location) if settings.output_type == "DUCKDB" else None

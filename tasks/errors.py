@@ -5,7 +5,11 @@
     ├── LockError          another run holds the output lock
     ├── FileRejected       one file cannot be placed or read: recorded, the run goes on
     ├── TransientError     worth retrying (network, 5xx, timeouts)
-    ├── DownloadError      a Data Hub call failed for good (auth, access, listing)
+    │   └── DatahubTransientError   502/503/504, resets, timeouts, files that did not arrive
+    ├── DownloadError      a Data Hub call failed for good for one (year, code)
+    │   └── DatahubFatalError       ends the run, never retried
+    │       ├── DatahubAuthError    401 / missing config.txt / configure failed
+    │       └── DatahubAccessError  403
     └── LoadError          writing a file's rows or its ledger row failed
 """
 
@@ -46,3 +50,19 @@ class LoadError(MsspError):
         super().__init__(f"{file_path}: {reason}")
         self.file_path = file_path
         self.reason = reason
+
+
+class DatahubFatalError(DownloadError):
+    """Authentication or access failure: the run ends, nothing is retried."""
+
+
+class DatahubAuthError(DatahubFatalError):
+    pass
+
+
+class DatahubAccessError(DatahubFatalError):
+    pass
+
+
+class DatahubTransientError(TransientError):
+    pass

@@ -9,44 +9,21 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, BinaryIO
+from typing import IO
 
 from tasks.backends import Backend, LedgerContext
 from tasks.containers import open_member
 from tasks.errors import FileRejected
-from tasks.models import CatalogEntry, FileOutcome, ParsedBatch, ParseReport
+from tasks.models import CatalogEntry, FileOutcome, ParseReport
+from tasks.parsers import parser_for
 from tasks.store import Store
 
-Parser = Callable[[BinaryIO, CatalogEntry, ParseReport], Iterator[ParsedBatch]]
 MAX_REASONS_IN_MESSAGE = 3
 WHOLE_FAMILY_LOCK = {"mcqm", "benchmark"}  # workbooks write several tables per file
-
-
-def parser_for(fmt: str) -> Parser:
-    """The parser of a format (imported lazily so one missing optional parser stops nothing)."""
-    if fmt == "fixed_width":
-        from tasks.parse_fixed_width import parse_fixed_width
-        return parse_fixed_width
-    if fmt == "cclf0":
-        from tasks.parse_cclf0 import parse_cclf0
-        return parse_cclf0
-    if fmt == "csv":
-        from tasks.parse_csv import parse_csv
-        return parse_csv
-    if fmt == "xml_bnex":
-        from tasks.parse_xml import parse_xml_bnex
-        return parse_xml_bnex
-    if fmt == "xlsx_sheets":
-        from tasks.parse_xlsx import parse_xlsx_sheets
-        return parse_xlsx_sheets
-    if fmt == "xlsx_cells":
-        from tasks.parse_xlsx import parse_xlsx_cells
-        return parse_xlsx_cells
-    raise KeyError(f"no parser for format {fmt!r}")
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from tasks.synthetic import generate_demo
+from demo.synthetic import generate_demo
 from tests.conftest import PROJECT_ROOT
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]

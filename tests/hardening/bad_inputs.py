@@ -1,6 +1,6 @@
 """A generated corpus of bad inputs placed in a store beside good synthetic files (no real data).
 
-``build_corpus(store_root)`` writes the good files (CCLF, ALR, BNEX from ``tasks.synthetic``)
+``build_corpus(store_root)`` writes the good files (CCLF, ALR, BNEX from ``demo.synthetic``)
 and every bad case, and returns what a correct loader must make of them: one ``Case`` per
 ledger row the bad inputs cause (status, a reason fragment, rows loaded and rejected) and the
 exact row count of every raw table.
@@ -18,11 +18,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from demo.synthetic.alr import write_alr_files
+from demo.synthetic.cclf import RecordWriter, write_cclf_deliveries
+from demo.synthetic.population import Population, make_population
+from demo.synthetic.reports import write_bnex
 from tasks.families import ALR_TABLES, CCLF_TABLES
-from tasks.synthetic.alr import write_alr_files
-from tasks.synthetic.cclf import RecordWriter, write_cclf_deliveries
-from tasks.synthetic.population import Population, make_population
-from tasks.synthetic.reports import write_bnex
 
 ACO = "A1234"
 YEAR = 2024

@@ -21,11 +21,11 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from demo.synthetic.alr import write_alr_files
+from demo.synthetic.cclf import write_cclf_deliveries
+from demo.synthetic.population import make_population
+from demo.synthetic.reports import write_bnex
 from tasks.containers import _spool as REAL_SPOOL
-from tasks.synthetic.alr import write_alr_files
-from tasks.synthetic.cclf import write_cclf_deliveries
-from tasks.synthetic.population import make_population
-from tasks.synthetic.reports import write_bnex
 from tests.conftest import PROJECT_ROOT
 from tests.hardening.bad_inputs import ACO, YEAR, folder, write, zip_of
 from tests.loading import load_store, query, statuses, table_counts

@@ -44,7 +44,7 @@ def alr_rows(n: int, prefix: str, extra: str | None = None) -> bytes:
 
 
 def write_store(root: Path, alr1: bytes | None = None, alr2: bytes | None = None) -> None:
-    from tasks.synthetic.cclf import RecordWriter
+    from demo.synthetic.cclf import RecordWriter
     from tests.zips import zip_bytes
 
     (root / ALR_DIR).mkdir(parents=True, exist_ok=True)
@@ -456,7 +456,7 @@ def test_warehouse_outputs_without_a_block_are_a_config_error() -> None:
 
 
 def test_dbt_profiles_per_output_type(tmp_path: Path) -> None:
-    from tasks.dbt_profiles import dbt_profile
+    from tasks.dbt.profiles import dbt_profile
     from tasks.settings import load_settings
 
     blocks = {
@@ -470,7 +470,7 @@ def test_dbt_profiles_per_output_type(tmp_path: Path) -> None:
     load = blocks.__getitem__
     parquet = dbt_profile(load_settings(output_type="PARQUET", output_location=str(tmp_path / "pq")))
     assert parquet["type"] == "duckdb" and parquet["path"] == str(tmp_path / "pq" / "dbt.duckdb")
-    assert parquet["plugins"] == [{"module": "tasks.dbt_profiles", "config": {"parquet_root": str(tmp_path / "pq")}}]
+    assert parquet["plugins"] == [{"module": "tasks.dbt.profiles", "config": {"parquet_root": str(tmp_path / "pq")}}]
     sf = dbt_profile(load_settings(output_type="SNOWFLAKE", warehouse_block="sf", snowflake_host="127.0.0.1",
                                    snowflake_port=8123, snowflake_protocol="http"), load)
     assert sf == {"type": "snowflake", "account": "acct", "user": "loader", "database": "MSSP", "warehouse": "WH",
@@ -483,7 +483,7 @@ def test_dbt_profiles_per_output_type(tmp_path: Path) -> None:
 
 
 def test_dbt_duckdb_plugin_shows_only_committed_parquet_parts(store_root: Path, tmp: Path, tmp_path: Path) -> None:
-    from tasks.dbt_profiles import Plugin
+    from tasks.dbt.profiles import Plugin
 
     with open_target("parquet_local", tmp_path) as target:
         write_store(store_root)

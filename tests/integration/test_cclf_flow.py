@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from demo.synthetic.cclf import write_cclf_deliveries
+from demo.synthetic.population import make_population
 from flows.full_run import full_run
-from tasks.synthetic.cclf import write_cclf_deliveries
-from tasks.synthetic.population import make_population
 from tests.loading import query
 
 pytestmark = pytest.mark.slow

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pytest
 
-from tasks.dbt import DbtBuildResult, build_project
+from tasks.dbt.runner import DbtBuildResult, build_project
 from tasks.settings import load_settings
 
 try:

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 
 from blocks.store import options_from_env
+from demo.fake_datahub import install_fake_cli
 from flows.download import DownloadSummary, download
-from tasks.datahub import STATE_PATH, DownloadState
+from tasks.datahub.state import STATE_PATH, DownloadState
 from tasks.errors import ConfigError, DownloadError
-from tasks.fake_datahub import install_fake_cli
 from tasks.settings import Settings
 from tasks.store import Store
 

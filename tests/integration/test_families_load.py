@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from tasks.synthetic.alr import write_alr_files
-from tasks.synthetic.population import make_population
-from tasks.synthetic.reports import write_report_files
+from demo.synthetic.alr import write_alr_files
+from demo.synthetic.population import make_population
+from demo.synthetic.reports import write_report_files
 from tests.loading import load_store, query, statuses, table_counts
 from tests.zips import zip_bytes
 

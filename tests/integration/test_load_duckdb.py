@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from tasks.synthetic.cclf import write_cclf_deliveries
-from tasks.synthetic.population import make_population
+from demo.synthetic.cclf import write_cclf_deliveries
+from demo.synthetic.population import make_population
 from tests.loading import load_store, query, statuses, table_counts
 
 
@@ -109,7 +109,7 @@ def test_full_refresh_reloads_every_file_without_doubling(cclf_store, warehouse:
 
 
 def test_bad_records_are_rejects_with_line_numbers(store_root: Path, warehouse: Path) -> None:
-    from tasks.synthetic.cclf import RecordWriter
+    from demo.synthetic.cclf import RecordWriter
     from tests.zips import zip_bytes
 
     line = RecordWriter("CCLF9").line({"crnt_num": "1AA0AA0AA01", "prvs_num": "1AA0AA0AA02"})

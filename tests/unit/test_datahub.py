@@ -10,26 +10,19 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from tasks.datahub import (
-    STATE_PATH,
+from demo.fake_datahub import install_fake_cli
+from tasks.datahub.client import (
     AcomsCli,
-    DatahubAccessError,
-    DatahubAuthError,
     DatahubCredentials,
-    DatahubTransientError,
-    DownloadState,
     RemoteFile,
     classify,
     created_after,
     creation_date,
-    fetch_code,
-    needed_files,
     parse_list,
     parse_view,
-    state_lock,
 )
-from tasks.errors import DownloadError, LockError
-from tasks.fake_datahub import install_fake_cli
+from tasks.datahub.state import STATE_PATH, DownloadState, fetch_code, needed_files, state_lock
+from tasks.errors import DatahubAccessError, DatahubAuthError, DatahubTransientError, DownloadError, LockError
 from tasks.store import Store
 
 LIST_OUTPUT = """\
@@ -344,7 +337,7 @@ def test_calls_for_one_aco_are_serialised_and_spaced(tmp_path, hub):
 
 
 def test_demo_settings_point_the_pipeline_at_the_fake(tmp_path, hub):
-    from tasks.fake_datahub import demo_settings
+    from demo.fake_datahub import demo_settings
     from tasks.settings import load_settings
 
     settings = load_settings(aco_id="A1234", **demo_settings(hub, tmp_path / "bin"))

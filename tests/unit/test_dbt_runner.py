@@ -1,4 +1,4 @@
-"""tasks/dbt.py: profiles, and dbt builds of a tiny throw-away project (plain and Prefect)."""
+"""tasks/dbt/runner.py: profiles, and dbt builds of a tiny throw-away project (plain and Prefect)."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import duckdb
 import pytest
 import yaml
 
-from tasks.dbt import (
+from tasks.dbt.runner import (
     DBT_THREADS,
     DbtBuildFailed,
     build_project,
@@ -69,7 +69,7 @@ def test_write_profiles_duckdb_absolute_path(tmp_path: Path, monkeypatch: pytest
 
 
 def test_every_output_type_has_a_profile_builder() -> None:
-    from tasks.dbt_profiles import PROFILE_BUILDERS
+    from tasks.dbt.profiles import PROFILE_BUILDERS
     from tasks.settings import OutputType
 
     assert set(PROFILE_BUILDERS) == set(OutputType.__args__)  # type: ignore[attr-defined]

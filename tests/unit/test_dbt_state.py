@@ -8,7 +8,7 @@ from pathlib import Path
 
 import duckdb
 
-from tasks.dbt_state import needs_build, record_build
+from tasks.dbt.build_state import needs_build, record_build
 from tasks.ledger import LEDGER_DDL
 
 

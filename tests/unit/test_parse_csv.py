@@ -9,7 +9,7 @@ import pytest
 from tasks.errors import FileRejected
 from tasks.families import classify_name
 from tasks.models import CatalogEntry, ParseReport
-from tasks.parse_csv import normalize_headers, parse_csv
+from tasks.parsers.delimited import normalize_headers, parse_csv
 
 ALR = "P.A1234.ACO.QALR.2025Q1.D259999.T0100000_1-2.csv"
 

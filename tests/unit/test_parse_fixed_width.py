@@ -7,11 +7,11 @@ import io
 import pyarrow as pa
 import pytest
 
+from demo.synthetic.cclf import RecordWriter
 from tasks.families import classify_name
 from tasks.layouts import fixed_width_layout
 from tasks.models import CatalogEntry, ParseReport
-from tasks.parse_fixed_width import parse_fixed_width
-from tasks.synthetic.cclf import RecordWriter
+from tasks.parsers.fixed_width import parse_fixed_width
 
 NAMES = {"5": "P.A1234.ACO.ZC5Y24.D240115.T1112205", "7": "P.A1234.ACO.ZC7Y24.D240115.T1112207",
          "9": "P.A1234.ACO.ZC9Y24.D240115.T1112209"}
@@ -121,7 +121,7 @@ def test_empty_file_has_no_records() -> None:
 
 
 def test_large_input_streams_in_several_blocks(monkeypatch: pytest.MonkeyPatch) -> None:
-    import tasks.parse_fixed_width as mod
+    import tasks.parsers.fixed_width as mod
 
     monkeypatch.setattr(mod, "CHUNK_BYTES", 1000)
     lines = [xref(f"C{i:06d}", f"P{i:06d}") for i in range(500)]

@@ -8,11 +8,11 @@ import io
 import pytest
 from openpyxl import Workbook
 
+from demo.synthetic.reports import xlsx_bytes
 from tasks.errors import FileRejected
 from tasks.families import classify_name
 from tasks.models import CatalogEntry, ParseReport
-from tasks.parse_xlsx import parse_xlsx_cells, parse_xlsx_sheets
-from tasks.synthetic.reports import xlsx_bytes
+from tasks.parsers.xlsx import parse_xlsx_cells, parse_xlsx_sheets
 
 MCQM_CONTAINERS = ("P.A1234.QMCQM.D250415.T1200000", "P.A1234.ACO.MCQM.2025Q1.D250415.T1200001.zip")
 QEXPU = "P.A1234.ACO.QEXPU.2025Q3.D259999.T0300000.xlsx"

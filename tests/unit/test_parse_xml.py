@@ -6,12 +6,12 @@ import io
 
 import pytest
 
+from demo.synthetic.population import make_population
+from demo.synthetic.reports import bnex_xml
 from tasks.errors import FileRejected
 from tasks.families import classify_name
 from tasks.models import CatalogEntry, ParseReport
-from tasks.parse_xml import COLUMNS, parse_xml_bnex
-from tasks.synthetic.population import make_population
-from tasks.synthetic.reports import bnex_xml
+from tasks.parsers.xml_bnex import COLUMNS, parse_xml_bnex
 
 NAME = "P.A1234.BNEX.R25.D260212.T1420360.xml"
 ENTRY = CatalogEntry(f"A1234/2025/114/{NAME}", f"A1234/2025/114/{NAME}", (), 0, classify_name(NAME))

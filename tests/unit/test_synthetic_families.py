@@ -13,14 +13,14 @@ from pathlib import Path
 
 import pytest
 
+from demo.synthetic.alr import quarter_window, write_alr_files
+from demo.synthetic.population import make_population
+from demo.synthetic.reports import write_report_files
 from tasks.families import classify_name
 from tasks.models import CatalogEntry, ParseReport
-from tasks.parse_csv import parse_csv
-from tasks.parse_xlsx import parse_xlsx_cells, parse_xlsx_sheets
-from tasks.parse_xml import parse_xml_bnex
-from tasks.synthetic.alr import quarter_window, write_alr_files
-from tasks.synthetic.population import make_population
-from tasks.synthetic.reports import write_report_files
+from tasks.parsers.delimited import parse_csv
+from tasks.parsers.xlsx import parse_xlsx_cells, parse_xlsx_sheets
+from tasks.parsers.xml_bnex import parse_xml_bnex
 
 PARSERS = {
     "csv": parse_csv,

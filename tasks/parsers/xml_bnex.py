@@ -17,7 +17,7 @@ from xml.parsers import expat
 
 from tasks.errors import FileRejected
 from tasks.models import CatalogEntry, ParsedBatch, ParseReport
-from tasks.parse_csv import clean_value, rows_to_table
+from tasks.parsers.delimited import clean_value, rows_to_table
 
 ROOT = "PFDCACOBeneData"
 TABLE = "beneficiary_exclusions"

@@ -20,8 +20,8 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+from demo.synthetic.population import Beneficiary, Population
 from tasks.families import ALR_TABLES
-from tasks.synthetic.population import Beneficiary, Population
 
 ZIP_DATE = (2025, 1, 1, 0, 0, 0)
 ID7 = [

@@ -13,9 +13,9 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from demo.synthetic.population import Beneficiary, Population
 from tasks.families import CCLF_TABLES
 from tasks.layouts import fixed_width_layout
-from tasks.synthetic.population import Beneficiary, Population
 
 ZIP_TIME = (2024, 1, 1, 0, 0, 0)
 CCLF_CODE = "113"

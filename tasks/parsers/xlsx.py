@@ -44,7 +44,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from tasks.errors import FileRejected
 from tasks.families import BENCHMARK_SHEETS, MCQM_SHEET_TABLES
 from tasks.models import CatalogEntry, ParsedBatch, ParseReport, Reject
-from tasks.parse_csv import clean_value, normalize_headers, rows_to_table
+from tasks.parsers.delimited import clean_value, normalize_headers, rows_to_table
 
 BATCH_ROWS = 50_000
 SPOOL_MAX_MEMORY = 16 * 1024 * 1024

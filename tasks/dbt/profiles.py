@@ -1,12 +1,12 @@
 """The dbt output (one ``profiles.yml`` target) for every ``MSSP_OUTPUT_TYPE``.
 
-``dbt_profile(settings)`` returns the ``outputs`` entry; ``tasks/dbt.py`` writes it under the
+``dbt_profile(settings)`` returns the ``outputs`` entry; ``tasks/dbt/runner.py`` writes it under the
 profile ``mssp``. Warehouse credentials are read from the block named by
 ``MSSP_WAREHOUSE_BLOCK`` (the same block the loader uses) and only ever end up in that
 profiles.yml, which the runner writes into a private temporary directory.
 
 PARQUET: dbt runs on DuckDB over views of the Parquet dataset. The dbt-duckdb plugin
-``Plugin`` below (``plugins: [{module: tasks.dbt_profiles}]``) creates ``raw_data.<table>``
+``Plugin`` below (``plugins: [{module: tasks.dbt.profiles}]``) creates ``raw_data.<table>``
 and ``mssp_meta.*`` views over the root on every connection (committed parts only, see
 tasks/backends/parquet.py); the models are built into a local DuckDB file
 (``dbt_duckdb_path``), since an in-memory database would lose them at the end of the run.
@@ -96,7 +96,7 @@ def _parquet(settings: Settings, load_block: BlockLoader | None) -> dict[str, An
         root = str(Path(root.removeprefix("file://")).expanduser().resolve())
     return {"type": "duckdb", "path": dbt_duckdb_path(settings), "schema": TARGET_SCHEMA,
             "threads": DBT_THREADS, "settings": DUCKDB_SETTINGS,
-            "plugins": [{"module": "tasks.dbt_profiles", "config": {"parquet_root": root}}]}
+            "plugins": [{"module": "tasks.dbt.profiles", "config": {"parquet_root": root}}]}
 
 
 def _motherduck(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:

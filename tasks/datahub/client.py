@@ -1,7 +1,7 @@
-"""The CMS Data Hub: the ``acoms-cli`` wrapper, its output parsers, and the download state.
+"""The CMS Data Hub client: the ``acoms-cli`` wrapper and its output parsers.
 
 mssp_files.md §5. ``AcomsCli`` runs the command named by ``MSSP_DATAHUB_CLI`` (the real client
-or the project's fake, ``tasks.fake_datahub``) once per call, each time in a fresh private
+or the project's fake, ``demo.fake_datahub``) once per call, each time in a fresh private
 working directory (0700) that holds only ``config.txt`` (0600) and is deleted afterwards.
 Failures are classified (mssp_files.md §5.3):
 
@@ -14,60 +14,42 @@ Failures are classified (mssp_files.md §5.3):
                                   needed files that did not arrive
 
 No message carries the client's raw output unredacted, and auth/access messages carry none.
-The download state (``{store}/.mssp/datahub_state.json``) is read and written through ``Store``.
+The download state lives in ``tasks.datahub.state``.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import os
 import re
 import shlex
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal, Protocol, TypeVar
 
 from pydantic import SecretStr
 
-from tasks.errors import DownloadError, LockError, TransientError
-from tasks.store import Store
+from tasks.errors import (
+    DatahubAccessError,
+    DatahubAuthError,
+    DatahubTransientError,
+    DownloadError,
+)
 
-STATE_PATH = ".mssp/datahub_state.json"
-LOCK_PATH = ".mssp/datahub_state.lock"
 CONFIG_NAME = "config.txt"
 DEFAULT_TIMEOUT_SECONDS = 1800.0
 DEFAULT_PAUSE_SECONDS = 3.0
-LOCK_STALE_SECONDS = 6 * 3600
 
 T = TypeVar("T")
 Failure = Literal["transient", "auth", "access", "permanent"]
-
-
-class DatahubFatalError(DownloadError):
-    """Authentication or access failure: the run ends, nothing is retried."""
-
-
-class DatahubAuthError(DatahubFatalError):
-    pass
-
-
-class DatahubAccessError(DatahubFatalError):
-    pass
-
-
-class DatahubTransientError(TransientError):
-    pass
 
 
 @dataclass(frozen=True)
@@ -368,161 +350,3 @@ def _write_private(path: Path, text: str) -> None:
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         handle.write(text)
-
-
-# --- download state (§5.5) ---------------------------------------------------------------
-
-
-def now_stamp() -> str:
-    return dt.datetime.now(dt.UTC).isoformat(timespec="microseconds")
-
-
-def file_key(aco: str, year: int, code: str, name: str) -> str:
-    return f"{aco}/{year}/{code}/{name}"
-
-
-class DownloadState:
-    """``{"version": 1, "files": {key: {last_updated, size, sha256, downloaded_at}}}``."""
-
-    def __init__(self, files: dict[str, dict[str, object]] | None = None) -> None:
-        self.files = files or {}
-
-    @classmethod
-    def load(cls, store: Store) -> DownloadState:
-        raw = store.read_bytes(STATE_PATH)
-        if raw is None:
-            return cls()
-        try:
-            data = json.loads(raw)
-            if data.get("version") != 1 or not isinstance(data.get("files"), dict):
-                raise ValueError("unknown version")
-        except ValueError as exc:
-            raise DownloadError(f"{STATE_PATH} in the file store is unreadable: {exc}") from None
-        return cls(data["files"])
-
-    def save(self, store: Store) -> None:
-        payload = {"version": 1, "files": dict(sorted(self.files.items()))}
-        store.write_bytes(STATE_PATH, json.dumps(payload, indent=1).encode())
-
-    def mark(self, key: str, remote: RemoteFile, size: int, sha256: str) -> None:
-        self.files[key] = {
-            "last_updated": remote.last_updated,
-            "size": size,
-            "sha256": sha256,
-            "downloaded_at": now_stamp(),
-        }
-
-    def marked_since(self, key: str, remote: RemoteFile, since: str) -> bool:
-        """True when ``remote`` was stored at or after ``since`` (``now_stamp()``)."""
-        record = self.files.get(key)
-        return self.is_current(key, remote) and str(record and record["downloaded_at"]) >= since
-
-    def is_current(self, key: str, remote: RemoteFile) -> bool:
-        record = self.files.get(key)
-        return record is not None and record.get("last_updated") == remote.last_updated
-
-
-@contextmanager
-def state_lock(store: Store, stale_after: float = LOCK_STALE_SECONDS) -> Iterator[None]:
-    """Hold ``.mssp/datahub_state.lock`` (conditional create) for one download run."""
-    now = time.time()
-    payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "created": now})
-    if not store.write_bytes(LOCK_PATH, payload.encode(), exclusive=True):
-        try:
-            held_since = float(json.loads(store.read_bytes(LOCK_PATH) or b"{}")["created"])
-        except (ValueError, KeyError, TypeError):
-            held_since = now
-        if now - held_since < stale_after:
-            raise LockError(
-                f"the Data Hub download state of {store.url} is locked by another run; "
-                f"remove {LOCK_PATH} if no download is running"
-            )
-        store.remove(LOCK_PATH)
-        if not store.write_bytes(LOCK_PATH, payload.encode(), exclusive=True):
-            raise LockError(f"the Data Hub download state of {store.url} is locked by another run")
-    try:
-        yield
-    finally:
-        store.remove(LOCK_PATH)
-
-
-# --- the per-(ACO, year, code) procedure (§5.6) -------------------------------------------
-
-
-def needed_files(
-    remote: Sequence[RemoteFile], state: DownloadState, store: Store,
-    aco: str, year: int, code: str, mode: str = "incremental",
-) -> list[RemoteFile]:
-    """Files to download: new, changed Last Updated, or missing from the store."""
-    if mode == "skip":
-        return []
-    if mode == "full":
-        return list(remote)
-    def current(f: RemoteFile) -> bool:
-        key = file_key(aco, year, code, f.name)
-        return state.is_current(key, f) and store.exists(key)
-
-    return [f for f in remote if not current(f)]
-
-
-@dataclass
-class CodeResult:
-    """Outcome of one (ACO, year, code) download: store keys only, never contents."""
-
-    downloaded: list[str] = field(default_factory=list)
-    missing: list[str] = field(default_factory=list)
-
-
-def fetch_code(
-    client: DatahubClient, store: Store, aco: str, year: int, code: str,
-    needed: Sequence[RemoteFile], staging_root: Path, since: str,
-) -> CodeResult:
-    """One ``--download`` call; verified files go to the store, then the state is saved.
-
-    Files marked at or after ``since`` (by an earlier attempt of this run) are not asked for
-    again. Raises
-    ``DatahubTransientError`` when needed files did not arrive, so the caller can retry.
-    """
-    state = DownloadState.load(store)
-    pending = [
-        f for f in needed if not state.marked_since(file_key(aco, year, code, f.name), f, since)
-    ]
-    result = CodeResult()
-    if not pending:
-        return result
-    staging_root.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f"{aco}-{year}-{code}-", dir=staging_root))
-    try:
-        client.download(aco, year, code, created_after(pending), stage)
-        for remote in pending:
-            local = stage / remote.name
-            key = file_key(aco, year, code, remote.name)
-            size = local.stat().st_size if local.is_file() else 0
-            if size == 0:
-                result.missing.append(key)
-                continue
-            store.put_file(local, key)
-            digest = _sha256_file(local)
-            if store.size(key) != size or store.sha256(key) != digest:
-                result.missing.append(key)
-                continue
-            state.mark(key, remote, size, digest)
-            result.downloaded.append(key)
-        if result.downloaded:
-            state.save(store)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
-    if result.missing:
-        names = ", ".join(k.rsplit("/", 1)[1] for k in result.missing[:5])
-        raise DatahubTransientError(
-            f"{len(result.missing)} needed file(s) of {aco}/{year}/{code} did not arrive: {names}"
-        )
-    return result
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

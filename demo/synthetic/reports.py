@@ -28,9 +28,9 @@ from typing import Any
 from openpyxl import Workbook
 from openpyxl.utils import get_column_letter
 
+from demo.synthetic.alr import csv_bytes, quarter_window, write_store_file, zip_bytes
+from demo.synthetic.population import Population
 from tasks.families import MCQM_CSV_TABLES, MCQM_SHEET_TABLES, REPORT_TABLES
-from tasks.synthetic.alr import csv_bytes, quarter_window, write_store_file, zip_bytes
-from tasks.synthetic.population import Population
 
 _STAMP_MONTH = {1: "0520", 2: "0820", 3: "1120", 4: "1215"}
 _SHADOW = ("DM", "EPI", "HH", "HS", "IP", "OPL", "PB", "SN")

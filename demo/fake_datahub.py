@@ -1,6 +1,6 @@
 """A fake CMS ``acoms-cli`` for tests and ``--demo`` (mssp_files.md §5.8).
 
-Run as ``python -m tasks.fake_datahub <argv>`` or through the wrapper script that
+Run as ``python -m demo.fake_datahub <argv>`` or through the wrapper script that
 ``install_fake_cli`` writes. Same argv grammar, outputs, exit codes and ``./config.txt``
 requirement as the real client; serves a directory laid out ``{ACO}/{YEAR}/{CODE}/{file}``.
 Standard library only. Configuration and failure injection come from the environment:
@@ -258,7 +258,7 @@ def install_fake_cli(
     lines = ["#!/bin/sh"]
     lines += [f"export {k}={shlex.quote(v)}" for k, v in settings.items()]
     lines.append(f'export PYTHONPATH={shlex.quote(str(repo))}"${{PYTHONPATH:+:$PYTHONPATH}}"')
-    lines.append(f'exec {shlex.quote(sys.executable)} -m tasks.fake_datahub "$@"')
+    lines.append(f'exec {shlex.quote(sys.executable)} -m demo.fake_datahub "$@"')
     script = Path(script_dir) / "acoms-cli"
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text("\n".join(lines) + "\n")

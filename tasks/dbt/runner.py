@@ -3,7 +3,7 @@
 Plain functions, wrapped by the flows:
 
 - ``write_profiles(settings, profiles_dir)`` writes a ``profiles.yml`` (profile ``mssp``)
-  for the configured output; one builder per output type in ``tasks.dbt_profiles``.
+  for the configured output; one builder per output type in ``tasks.dbt.profiles``.
 - ``build_project(project_dir, settings, ...)`` runs ``dbt deps`` (when the project has
   packages) and ``dbt build``. Inside a Prefect flow or task it goes through prefect-dbt's
   ``PrefectDbtRunner``, so every dbt node shows up as a Prefect task; outside, through the
@@ -27,7 +27,7 @@ from typing import Any, Literal
 
 import yaml
 
-from tasks.dbt_profiles import DBT_THREADS  # noqa: F401  (re-exported for callers and tests)
+from tasks.dbt.profiles import DBT_THREADS  # noqa: F401  (re-exported for callers and tests)
 from tasks.errors import MsspError
 from tasks.settings import OutputType, Settings
 
@@ -68,8 +68,8 @@ class DbtBuildResult:
 
 
 def profile_output(settings: Settings) -> dict[str, Any]:
-    """The dbt output (target) for the configured output type (built in ``tasks.dbt_profiles``)."""
-    from tasks.dbt_profiles import dbt_profile
+    """The dbt output (target) for the configured output type (built in ``tasks.dbt.profiles``)."""
+    from tasks.dbt.profiles import dbt_profile
 
     return dbt_profile(settings)
 

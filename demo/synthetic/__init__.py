@@ -6,10 +6,10 @@ from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tasks.synthetic.alr import write_alr_files
-from tasks.synthetic.cclf import write_cclf_deliveries
-from tasks.synthetic.population import Population, make_population
-from tasks.synthetic.reports import write_report_files
+from demo.synthetic.alr import write_alr_files
+from demo.synthetic.cclf import write_cclf_deliveries
+from demo.synthetic.population import Population, make_population
+from demo.synthetic.reports import write_report_files
 
 DEMO_ACO_ID = "A9999"
 
