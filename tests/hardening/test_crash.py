@@ -328,7 +328,7 @@ def test_parsers_spool_only_into_the_temp_location(stores: Stores, tmp_path: Pat
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     import tempfile
 
-    from tasks import parse_csv
+    from tasks.parsers import delimited as parse_csv
 
     monkeypatch.setattr(parse_csv, "SPOOL_MAX_MEMORY", 1)  # as for a large CSV: the spool spills to disk
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path / "no-system-temp"))  # only the run's temp exists
