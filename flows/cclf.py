@@ -32,7 +32,7 @@ def read_declarations(entries: list[CatalogEntry], ctx: LoadContext) -> dict[str
     return out
 
 
-@flow(name="cclf", log_prints=False, validate_parameters=False)
+@flow(name="cclf", flow_run_name="cclf", log_prints=False, validate_parameters=False)
 def cclf_flow(entries: list[CatalogEntry], ctx: LoadContext) -> list[FileOutcome]:
     """Load CCLF files; record counts reconcile against the bundle's CCLF0 (warnings only)."""
     logger = get_run_logger()

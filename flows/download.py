@@ -114,7 +114,7 @@ def allowed_codes(settings: Settings, codes: Iterable[str] | None = None) -> fro
     return PROCESSED_CODES | extra
 
 
-@flow(name="download")
+@flow(name="download", flow_run_name="download")
 def download(
     settings: Settings,
     codes: list[str] | None = None,

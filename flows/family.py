@@ -6,6 +6,7 @@ state and exit status 1 once everything else has run.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +16,7 @@ from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
+from flows.console import PROGRESS, Progress
 from tasks.ingest import Expectation, ingest_entry, settle_unchanged
 from tasks.models import CatalogEntry, FileOutcome
 from tasks.store import Store
@@ -64,12 +66,14 @@ def ingest_many(entries: Sequence[CatalogEntry], ctx: LoadContext,
     ordered = sorted(remaining, key=lambda e: -e.size_bytes)
     futures = [ingest_file.submit(e, ctx, (expectations or {}).get(e.file_path)) for e in ordered]
     outcomes = []
+    progress = Progress(entries[0].family if entries else "files", len(ordered), get_run_logger())
     for entry, future in zip(ordered, futures, strict=True):
         try:
             outcomes.append(future.result())
         except Exception as exc:  # a crash outside ingest_entry's own handling
             outcomes.append(FileOutcome(entry.file_path, entry.family, entry.kind.table if entry.kind else None,
                                         "failed", message=f"{type(exc).__name__}: {exc}"[:500]))
+        progress.step()
     return settled + outcomes
 
 
@@ -84,5 +88,17 @@ def run_family(family: str, entries: list[CatalogEntry], ctx: LoadContext) -> li
     if family == "cclf":
         from flows.cclf import cclf_flow
 
-        return cclf_flow.with_options(task_runner=runner)(entries, ctx)
-    return family_flow.with_options(task_runner=runner)(family, entries, ctx)
+        outcomes = cclf_flow.with_options(task_runner=runner)(entries, ctx)
+    else:
+        outcomes = family_flow.with_options(task_runner=runner)(family, entries, ctx)
+    get_run_logger().info(result_line(family, outcomes), extra=PROGRESS)
+    return outcomes
+
+
+def result_line(family: str, outcomes: Sequence[FileOutcome]) -> str:
+    """``cclf: 40 files: 30 loaded, 10 unchanged; 123,456 rows, 0 rejected records``."""
+    counts = Counter(o.status for o in outcomes)
+    statuses = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+    rows = sum(o.rows_loaded for o in outcomes)
+    rejected = sum(o.rows_rejected for o in outcomes)
+    return f"{family}: {len(outcomes)} files: {statuses or 'none'}; {rows:,} rows, {rejected:,} rejected records"

@@ -12,6 +12,7 @@ import argparse
 import datetime as dt
 import os
 import sys
+import textwrap
 from pathlib import Path
 
 from prefect import flow, get_run_logger, task
@@ -27,7 +28,7 @@ from tasks.catalog import Catalog, build_catalog
 from tasks.errors import ConfigError, DownloadError, LockError, MsspError
 from tasks.lock import lock_path_for, run_lock
 from tasks.models import FileOutcome
-from tasks.settings import DEMO_ACO_ID, Settings, load_settings
+from tasks.settings import DEMO_ACO_ID, Settings
 from tasks.store import Store
 from tasks.summary import RunSummary
 
@@ -103,10 +104,13 @@ def record_unplaced(catalog: Catalog, ctx: LoadContext) -> list[FileOutcome]:
     return outcomes
 
 
-def publish(summary: RunSummary) -> None:
-    create_table_artifact(key="mssp-run-summary", table=summary.table_rows(),
+def publish(summary: RunSummary, aco_id: str | None = None) -> None:
+    """The run summary artifacts, keyed per ACO (``mssp-a1234-run-summary``) so ACOs keep separate histories."""
+    from flows.console import artifact_key
+
+    create_table_artifact(key=artifact_key(aco_id, "run-summary"), table=summary.table_rows(),
                           description="Files, rows, rejects and warnings per family")
-    create_markdown_artifact(key="mssp-run-report", markdown=summary.render_markdown(),
+    create_markdown_artifact(key=artifact_key(aco_id, "run-report"), markdown=summary.render_markdown(),
                              description="Run summary: files that did not load and warnings")
 
 
@@ -115,8 +119,12 @@ def _flow_run_name() -> str:
     from prefect.runtime import flow_run
 
     p = flow_run.parameters or {}
-    aco = (p.get("aco_id") or ("demo" if p.get("demo") else None) or p.get("profile_block")
+    aco = (p.get("aco_id") or (DEMO_ACO_ID if p.get("demo") else None) or p.get("profile_block")
            or os.environ.get("MSSP_ACO_ID") or "unset")
+    return run_name(aco)
+
+
+def run_name(aco: str) -> str:
     return f"mssp-{aco}-{dt.date.today().isoformat()}"
 
 
@@ -151,10 +159,13 @@ def full_run(
                                    output_type=output_type, output_location=output_location))
     if demo:
         overrides.update(generate_demo_data(DEMO_ROOT / "hub"))
-    try:
-        settings = load_settings(**overrides)
-    except ConfigError as exc:
-        return Failed(message=f"configuration error: {exc}")
+    from tasks.preflight import check_settings, first_problem
+
+    settings, checks = check_settings(overrides, demo=demo, downloading=not skip_download)
+    problem = first_problem(checks)
+    if settings is None or problem:  # the same checks and one line as the CLI's exit 2
+        logger.error(f"configuration error: {problem}")
+        return Failed(message=f"configuration error: {problem}")
     summary = RunSummary()
     run_id = str(get_run_context().flow_run.id)
     try:
@@ -174,7 +185,7 @@ def full_run(
     with summary.stage("report"):
         report_path = write_report(settings, summary)
     print(summary.render_text())
-    publish(summary)
+    publish(summary, settings.aco_id)
     if report_path is not None:
         print(f"report: {report_path}")
     if not summary.ok:
@@ -262,45 +273,105 @@ def _remove_tree(path: Path) -> None:
     shutil.rmtree(path, ignore_errors=True)
 
 
+# Flags that override a setting: flag -> settings field (a flag error names the flag).
+FLAG_FIELDS = {"--aco-id": "aco_id", "--file-store": "file_store", "--output-type": "output_type",
+               "--output-location": "output_location", "--families": "families", "--full-refresh": "full_refresh",
+               "--no-dbt": "run_dbt"}
+EXIT_CODES = ("exit status: 0 every file loaded (warnings allowed); 1 a file was rejected or failed, after every "
+              "other file was processed; 2 bad configuration (one line naming the setting or flag)")
+
+
+def _help_epilog() -> str:
+    from tasks.docs import settings_rows
+
+    lines = ["settings (environment, then .env; a flag overrides its setting):"]
+    lines += [f"  {name:<36} default {default}" for name, default, _ in settings_rows()]
+    lines += ["", *textwrap.wrap(EXIT_CODES, 88), "", "python -m flows.runs [RUN_ID] lists past runs from the ledger."]
+    return "\n".join(lines).replace("`", "")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="python -m flows.full_run", formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="Download CMS MSSP files, load every family into the warehouse, build the dbt projects "
+                    "and print the run summary.", epilog=_help_epilog())
+    p.add_argument("--demo", action="store_true",
+                   help="run on a generated synthetic ACO (A9999) in data/demo, served by a fake Data Hub; "
+                        "needs no configuration (MSSP_* values are still checked)")
+    p.add_argument("--check", action="store_true",
+                   help="only check the setup (settings, store, output, temp space, Data Hub client and "
+                        "credentials); print each check; exit 0 or 2")
+    p.add_argument("--skip-download", action="store_true",
+                   help="load what is already in the file store (no Data Hub client or credentials needed)")
+    p.add_argument("--full-refresh", action="store_true", default=None,
+                   help="reload every file from the store (MSSP_FULL_REFRESH)")
+    p.add_argument("--families", metavar="LIST", help="comma list of families, e.g. cclf,alr (MSSP_FAMILIES)")
+    p.add_argument("--no-dbt", dest="run_dbt", action="store_false", default=None,
+                   help="skip the dbt builds (MSSP_RUN_DBT=false)")
+    p.add_argument("--aco-id", metavar="ID", help="the ACO id, e.g. A1234 (MSSP_ACO_ID)")
+    p.add_argument("--file-store", metavar="PATH_OR_URL", help="where the CMS files are kept (MSSP_FILE_STORE)")
+    p.add_argument("--output-type", metavar="TYPE", help="DUCKDB, PARQUET, SNOWFLAKE, ... (MSSP_OUTPUT_TYPE)")
+    p.add_argument("--output-location", metavar="PATH", help="the DuckDB file or Parquet root (MSSP_OUTPUT_LOCATION)")
+    p.add_argument("--profile-block", metavar="NAME",
+                   help="an MsspPipelineProfile block of settings overrides (read from the Prefect server)")
+    p.add_argument("-v", "--verbose", action="store_true",
+                   help="show Prefect's own log lines (every task run) on the console")
+    return p
+
+
 def parse_args(argv: list[str]) -> argparse.Namespace:
-    p = argparse.ArgumentParser(prog="python -m flows.full_run", description=__doc__.splitlines()[0])
-    p.add_argument("--demo", action="store_true", help="run on generated synthetic data, no configuration")
-    p.add_argument("--skip-download", action="store_true", help="load what is already in the file store")
-    p.add_argument("--full-refresh", action="store_true", default=None, help="reload every file")
-    p.add_argument("--families", help="comma list, e.g. cclf,alr")
-    p.add_argument("--no-dbt", dest="run_dbt", action="store_false", default=None, help="skip the dbt builds")
-    p.add_argument("--aco-id")
-    p.add_argument("--file-store")
-    p.add_argument("--output-type")
-    p.add_argument("--output-location")
-    p.add_argument("--profile-block", help="an MsspPipelineProfile block of settings overrides")
-    return p.parse_args(argv)
+    return build_parser().parse_args(argv)
+
+
+def _flag_labels(args: argparse.Namespace) -> dict[str, str]:
+    """MSSP_* name -> the flag that set it, so an error names what the user typed."""
+    from tasks.settings import setting_name
+
+    given = {field: flag for flag, field in FLAG_FIELDS.items()
+             if getattr(args, field if field != "run_dbt" else "run_dbt") is not None}
+    return {setting_name(field): flag for field, flag in given.items()}
 
 
 def main(argv: list[str] | None = None) -> int:
+    from flows.console import quiet_console
+    from tasks.preflight import check_settings, first_problem, render
+
     args = parse_args(sys.argv[1:] if argv is None else argv)
     families = args.families.split(",") if args.families else None
     overrides = demo_overrides() if args.demo else {}
     overrides.update(run_overrides(families=args.families, full_refresh=args.full_refresh, run_dbt=args.run_dbt,
                                    aco_id=args.aco_id, file_store=args.file_store, output_type=args.output_type,
                                    output_location=args.output_location))
-    try:
-        load_settings(**overrides)  # fail fast with exit 2, before any server starts
-    except ConfigError as exc:
-        print(f"configuration error: {exc}", file=sys.stderr)
+    downloading = not args.skip_download
+    settings, checks = check_settings(overrides, demo=args.demo, downloading=downloading,
+                                      defer_block=bool(args.profile_block))
+    labels = _flag_labels(args)
+    if args.check:
+        print(render(checks, labels))
+        return 2 if first_problem(checks) else 0
+    for check in checks:
+        if check.warning:
+            print(f"warning: {check.line(labels)}", file=sys.stderr)
+    problem = first_problem(checks, labels)
+    if problem:  # exit 2 with one line, before any server starts
+        print(f"configuration error: {problem}", file=sys.stderr)
         return 2
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
+    quiet_console(args.verbose)
+    aco = DEMO_ACO_ID if args.demo else (settings.aco_id if settings and not args.profile_block else None)
+    run = full_run.with_options(flow_run_name=run_name(aco)) if aco else full_run
     try:
-        state = full_run(families=families, full_refresh=args.full_refresh, skip_download=args.skip_download,
-                         run_dbt=args.run_dbt, demo=args.demo, aco_id=args.aco_id, file_store=args.file_store,
-                         output_type=args.output_type, output_location=args.output_location,
-                         profile_block=args.profile_block, return_state=True)
+        state = run(families=families, full_refresh=args.full_refresh, skip_download=args.skip_download,
+                    run_dbt=args.run_dbt, demo=args.demo, aco_id=args.aco_id, file_store=args.file_store,
+                    output_type=args.output_type, output_location=args.output_location,
+                    profile_block=args.profile_block, return_state=True)
     except MsspError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
     if state.is_failed():
-        print(f"run failed: {state.message}", file=sys.stderr)
-        return 1
+        message = state.message or ""
+        print(f"run failed: {message}", file=sys.stderr)
+        return 2 if message.startswith("configuration error") else 1
     return 0
 
 

@@ -27,7 +27,7 @@ from tasks.report.task import build_report_task
 from tasks.settings import load_settings
 
 
-@flow(name="report")
+@flow(name="report", flow_run_name="report")
 def report(
     output_location: str | None = None,
     out: str | None = None,

@@ -1,6 +1,7 @@
 """Generated README fragments, from the same definitions the loader uses.
 
-    uv run python -m tasks.docs   # prints the raw-table list for the README
+    uv run python -m tasks.docs           # prints the settings table and the raw-table list
+    uv run python -m tasks.docs --write   # replaces both blocks in README.md
 """
 
 from __future__ import annotations
@@ -17,6 +18,38 @@ from tasks.families import (
 )
 
 START, END = "<!-- raw-tables:start -->", "<!-- raw-tables:end -->"
+SETTINGS_START, SETTINGS_END = "<!-- settings:start -->", "<!-- settings:end -->"
+
+
+def _default_text(field: object) -> str:
+    extra = getattr(field, "json_schema_extra", None) or {}
+    if "doc_default" in extra:
+        return str(extra["doc_default"])
+    default = getattr(field, "default", None)
+    if default is None:
+        return "none"
+    if isinstance(default, bool):
+        return f"`{str(default).lower()}`"
+    return f"`{default}`"
+
+
+def settings_rows() -> list[tuple[str, str, str]]:
+    """(environment name, default, meaning) for every field of ``Settings``, in declaration order."""
+    from tasks.settings import ALIASES, Settings, setting_name
+
+    rows = []
+    for name, field in Settings.model_fields.items():
+        env = setting_name(name)
+        aliases = [a for a, target in ALIASES.items() if target == name]
+        label = " / ".join(f"`{n}`" for n in [env, *aliases])
+        rows.append((label, _default_text(field), field.description or ""))
+    return rows
+
+
+def settings_markdown() -> str:
+    lines = [SETTINGS_START, "| setting | default | meaning |", "| --- | --- | --- |"]
+    lines += [f"| {name} | {default} | {meaning} |" for name, default, meaning in settings_rows()]
+    return "\n".join([*lines, SETTINGS_END])
 
 
 def raw_table_rows() -> list[tuple[str, str, str]]:
@@ -43,5 +76,22 @@ def raw_table_markdown() -> str:
     return "\n".join([*lines, END])
 
 
+def replace_block(text: str, start: str, end: str, block: str) -> str:
+    return text[: text.index(start)] + block + text[text.index(end) + len(end):]
+
+
+def write_readme(path: str = "README.md") -> None:
+    from pathlib import Path
+
+    readme = Path(path)
+    text = replace_block(readme.read_text(), SETTINGS_START, SETTINGS_END, settings_markdown())
+    readme.write_text(replace_block(text, START, END, raw_table_markdown()))
+
+
 if __name__ == "__main__":
-    print(raw_table_markdown())
+    import sys
+
+    if "--write" in sys.argv[1:]:
+        write_readme()
+    else:
+        print(settings_markdown() + "\n\n" + raw_table_markdown())

@@ -2,16 +2,19 @@
 
 Read from the process environment, then ``.env`` (contract §3). Built once in
 ``flows.full_run`` and passed down; a bad value raises ``ConfigError`` naming the setting.
+Each field's ``description`` and ``doc_default`` feed the README's settings table
+(``uv run python -m tasks.docs``), so a new setting is documented by declaring it here.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import os
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from tasks.errors import ConfigError
@@ -22,35 +25,60 @@ OutputType = Literal[
 ]
 DownloadMode = Literal["incremental", "full", "skip"]
 DEMO_ACO_ID = "A9999"
+ENV_PREFIX = "MSSP_"
+# Other names accepted for a setting: Tuva's cms_mssp_pipeline calls the Data Hub client MSSP_CLI_PATH.
+ALIASES = {"MSSP_CLI_PATH": "datahub_cli"}
+
+
+def _doc(default: str) -> dict[str, Any]:
+    """How the README shows a default that is computed or not a plain value."""
+    return {"doc_default": default}
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="MSSP_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix=ENV_PREFIX, env_file=".env", env_file_encoding="utf-8", extra="ignore", populate_by_name=True
     )
 
-    aco_id: str | None = Field(None, pattern=r"^[A-Z]\d{4}$", description="ACO id, e.g. A1234")
-    file_store: str = "./data/store"
-    output_type: OutputType = "DUCKDB"
-    output_location: str = "./data/mssp.duckdb"
-    temp_location: str = "./data/tmp"
-    full_refresh: bool = False
-    start_year: int = Field(default_factory=lambda: dt.date.today().year - 1, ge=2012, le=2100)
-    download_mode: DownloadMode = "incremental"
-    families: Annotated[tuple[str, ...], NoDecode] = FAMILIES
-    run_dbt: bool = True
-    datahub_cli: str = "acoms-cli"
-    parallelism: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64)
-    datahub_api_key: SecretStr | None = None
-    datahub_api_secret: SecretStr | None = None
-    datahub_secret_block: str | None = None
-    store_block: str | None = None
-    warehouse_block: str | None = None
-    snowflake_host: str | None = None
-    snowflake_port: int | None = None
-    snowflake_protocol: str | None = None
-    include_weekly_cclf: bool = False
-    max_expansion_ratio: int = Field(200, ge=1)
+    aco_id: str | None = Field(None, pattern=r"^[A-Z]\d{4}$", json_schema_extra=_doc("none (demo: `A9999`)"),
+                               description="ACO id, e.g. `A1234`; required for a real run")
+    file_store: str = Field("./data/store", description="local path or `s3://`, `az://` / `abfss://`, `gs://` URL")
+    output_type: OutputType = Field("DUCKDB", description="`" + "`, `".join(OutputType.__args__) + "`")  # type: ignore[attr-defined]
+    output_location: str = Field("./data/mssp.duckdb", description="DuckDB file, or Parquet root (local or URL); "
+                                 "must not lie inside the file store")
+    temp_location: str = Field("./data/tmp", description="scratch space; a run removes only its own folder")
+    full_refresh: bool = Field(False, description="reload every file from the store; drop rows of files no "
+                               "longer there")
+    start_year: int = Field(default_factory=lambda: dt.date.today().year - 1, ge=2012, le=2100,
+                            json_schema_extra=_doc("current year − 1"),
+                            description="first performance year to download")
+    download_mode: DownloadMode = Field("incremental", description="`incremental`, `full`, `skip`")
+    families: Annotated[tuple[str, ...], NoDecode] = Field(
+        FAMILIES, json_schema_extra=_doc("all"), description="comma list: " + ", ".join(f"`{f}`" for f in FAMILIES))
+    run_dbt: bool = Field(True, description="build the dbt projects after loading")
+    datahub_cli: str = Field(
+        "acoms-cli", validation_alias=AliasChoices("MSSP_DATAHUB_CLI", "MSSP_CLI_PATH"),
+        description="CMS's ACO-MS Data Hub client (`acoms-cli`, downloaded from the ACO-MS Data Hub portal): "
+                    "a path or a name on PATH; `MSSP_CLI_PATH` (Tuva's name) is accepted too")
+    parallelism: int = Field(default_factory=lambda: os.cpu_count() or 1, ge=1, le=64,
+                             json_schema_extra=_doc("number of cores"),
+                             description="files parsed and loaded at once")
+    datahub_api_key: SecretStr | None = Field(None, description="Data Hub API key for local use (secret, never "
+                                              "printed)")
+    datahub_api_secret: SecretStr | None = Field(None, description="Data Hub API secret for local use (secret, "
+                                                 "never printed)")
+    datahub_secret_block: str | None = Field(None, description="Prefect `Secret` block with "
+                                             "`{\"api_key\": …, \"api_secret\": …}`")
+    store_block: str | None = Field(None, description="`AwsCredentials` / `S3Bucket`, Azure or `GcpCredentials` "
+                                    "block for a cloud store")
+    warehouse_block: str | None = Field(None, description="warehouse connection block")
+    snowflake_host: str | None = Field(None, description="Snowflake endpoint override (private link or a local "
+                                       "stand-in)")
+    snowflake_port: int | None = Field(None, description="Snowflake port override")
+    snowflake_protocol: str | None = Field(None, description="Snowflake protocol override (`https`, `http`)")
+    include_weekly_cclf: bool = Field(False, description="also catalog Data Hub code 305 (weekly CCLF)")
+    max_expansion_ratio: int = Field(200, ge=1, description="a zip member expanding more than this × its "
+                                     "compressed size is refused")
 
     @field_validator("families", mode="before")
     @classmethod
@@ -82,6 +110,21 @@ _FIELD_HINTS = {
 }
 
 
+def setting_name(field: str) -> str:
+    """``output_type`` -> ``MSSP_OUTPUT_TYPE``."""
+    return ENV_PREFIX + field.upper()
+
+
+def field_of(loc: object) -> str:
+    """The field a validation error's location names (an alias such as ``MSSP_CLI_PATH`` included)."""
+    name = str(loc)
+    if name in ALIASES:
+        return ALIASES[name]
+    if name.upper().startswith(ENV_PREFIX) and name[len(ENV_PREFIX):].lower() in Settings.model_fields:
+        return name[len(ENV_PREFIX):].lower()
+    return name
+
+
 def load_settings(**overrides: object) -> Settings:
     """Build settings from env/.env plus explicit overrides; ConfigError on a bad value."""
     clean = {k: v for k, v in overrides.items() if v is not None}
@@ -89,6 +132,22 @@ def load_settings(**overrides: object) -> Settings:
         return Settings(**clean)  # type: ignore[arg-type]
     except ValidationError as exc:
         error = exc.errors()[0]
-        name = str(error["loc"][0]) if error["loc"] else "settings"
-        hint = _FIELD_HINTS.get(name, error["msg"])
-        raise ConfigError(f"MSSP_{name.upper()}", hint) from None
+        field = field_of(error["loc"][0]) if error["loc"] else "settings"
+        hint = _FIELD_HINTS.get(field, error["msg"])
+        raise ConfigError(setting_name(field), hint) from None
+
+
+def known_names() -> set[str]:
+    """Every environment name a setting is read from (upper case)."""
+    return {setting_name(f) for f in Settings.model_fields} | set(ALIASES)
+
+
+def unknown_names(environ: Mapping[str, str], dotenv: Path | None = Path(".env")) -> list[str]:
+    """``MSSP_*`` names in the environment or ``.env`` that no setting reads (typos, old names)."""
+    names = {k.upper() for k in environ if k.upper().startswith(ENV_PREFIX)}
+    if dotenv is not None and dotenv.is_file():
+        for line in dotenv.read_text(encoding="utf-8", errors="replace").splitlines():
+            key = line.strip().removeprefix("export ").split("=", 1)[0].strip()
+            if "=" in line and key.upper().startswith(ENV_PREFIX):
+                names.add(key.upper())
+    return sorted(names - known_names())

@@ -43,3 +43,23 @@ def test_secrets_are_not_printed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MSSP_DATAHUB_API_SECRET", "s3cr3t-canary")
     s = load_settings()
     assert "s3cr3t-canary" not in repr(s) and "s3cr3t-canary" not in str(s.model_dump())
+
+
+def test_cli_path_is_an_alias_of_datahub_cli(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MSSP_CLI_PATH", "/opt/acoms/acoms-cli")
+    assert load_settings().datahub_cli == "/opt/acoms/acoms-cli"
+    monkeypatch.setenv("MSSP_DATAHUB_CLI", "/usr/local/bin/acoms-cli")  # the pipeline's own name wins
+    assert load_settings().datahub_cli == "/usr/local/bin/acoms-cli"
+    assert load_settings(datahub_cli="fake").datahub_cli == "fake"  # overrides by field name still work
+    monkeypatch.delenv("MSSP_DATAHUB_CLI")
+    monkeypatch.delenv("MSSP_CLI_PATH")
+    monkeypatch.setenv("DATAHUB_CLI", "/not/ours")  # only MSSP_* names are read
+    assert load_settings().datahub_cli == "acoms-cli"
+
+
+def test_unknown_mssp_names_are_found_in_env_and_dotenv(tmp_path: Path) -> None:
+    from tasks.settings import unknown_names
+
+    (tmp_path / ".env").write_text("# comment\nexport MSSP_OUTPUT_LOCATON=x\nMSSP_ACO_ID=A1234\nOTHER=1\n")
+    env = {"MSSP_FAMILY": "cclf", "MSSP_CLI_PATH": "x", "MSSP_FILE_STORE": "y", "PATH": "/bin"}
+    assert unknown_names(env, tmp_path / ".env") == ["MSSP_FAMILY", "MSSP_OUTPUT_LOCATON"]
