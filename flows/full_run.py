@@ -19,7 +19,7 @@ from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
-from prefect.states import Completed, Failed
+from prefect.states import Completed, Failed, Pending, State
 
 from flows.download import download
 from flows.family import LoadContext, run_family
@@ -332,6 +332,18 @@ def _flag_labels(args: argparse.Namespace) -> dict[str, str]:
     return {setting_name(field): flag for field, flag in given.items()}
 
 
+def run_named(name: str, parameters: dict[str, object]) -> State:
+    """Run ``full_run`` here under ``name`` from the flow run's creation (no generated name in logs or UI)."""
+    from prefect.client.orchestration import get_client
+    from prefect.flow_engine import run_flow
+
+    named = full_run.with_options(flow_run_name=name)
+    with get_client(sync_client=True) as client:
+        flow_run = client.create_flow_run(named, name=name, parameters=named.serialize_parameters(parameters),
+                                          state=Pending())
+    return run_flow(named, flow_run=flow_run, parameters=parameters, return_type="state")  # type: ignore[return-value]
+
+
 def main(argv: list[str] | None = None) -> int:
     from flows.console import quiet_console
     from tasks.preflight import check_settings, first_problem, render
@@ -359,12 +371,12 @@ def main(argv: list[str] | None = None) -> int:
     os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
     quiet_console(args.verbose)
     aco = DEMO_ACO_ID if args.demo else (settings.aco_id if settings and not args.profile_block else None)
-    run = full_run.with_options(flow_run_name=run_name(aco)) if aco else full_run
+    parameters = dict(families=families, full_refresh=args.full_refresh, skip_download=args.skip_download,
+                      run_dbt=args.run_dbt, demo=args.demo, aco_id=args.aco_id, file_store=args.file_store,
+                      output_type=args.output_type, output_location=args.output_location,
+                      profile_block=args.profile_block)
     try:
-        state = run(families=families, full_refresh=args.full_refresh, skip_download=args.skip_download,
-                    run_dbt=args.run_dbt, demo=args.demo, aco_id=args.aco_id, file_store=args.file_store,
-                    output_type=args.output_type, output_location=args.output_location,
-                    profile_block=args.profile_block, return_state=True)
+        state = run_named(run_name(aco), parameters) if aco else full_run(**parameters, return_state=True)
     except MsspError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

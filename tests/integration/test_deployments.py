@@ -152,13 +152,13 @@ def test_smoke_deployment_completes_on_a_worker_and_publishes_the_summary(deploy
     with deployed.settings(), deployed.client() as client:
         run = client.read_flow_run(run_id)
         artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
-            key=ArtifactFilterKey(any_=["mssp-run-summary", "mssp-run-report"]),
+            key=ArtifactFilterKey(any_=["mssp-a9999-run-summary", "mssp-a9999-run-report"]),
             flow_run_id=ArtifactFilterFlowRunId(any_=[run.id])))
     assert run.state is not None and run.state.is_completed(), (run.state, run.state and run.state.message)
     assert re.fullmatch(r"mssp-[A-Za-z0-9]+-\d{4}-\d{2}-\d{2}", run.name), run.name
     by_key = {a.key: a for a in artifacts}
-    assert set(by_key) == {"mssp-run-summary", "mssp-run-report"}
-    summary = by_key["mssp-run-summary"].data
+    assert set(by_key) == {"mssp-a9999-run-summary", "mssp-a9999-run-report"}  # keyed per ACO (the demo's)
+    summary = by_key["mssp-a9999-run-summary"].data
     assert "cclf" in str(summary) and "alr" in str(summary)
     # the pull step put the run in the project directory, not the worker's
     assert (deployed.project / "data" / "demo" / "mssp.duckdb").exists()
