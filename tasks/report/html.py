@@ -30,7 +30,7 @@ p.intro { max-width: 900px; }
 table { border-collapse: collapse; font-size: 0.85rem; width: 100%; }
 th { position: sticky; top: 0; background: #e9eef4; text-align: left; }
 th, td { padding: 4px 8px; border-bottom: 1px solid #eceff3; white-space: nowrap; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
 td.wrap { white-space: normal; min-width: 320px; }
 .figures { display: grid; grid-template-columns: repeat(auto-fit, minmax(540px, 1fr)); gap: 12px; }
 tr.flag td { background: #fdecea; }
@@ -38,7 +38,19 @@ figure { margin: 0; background: #fff; border: 1px solid #d9dee5; padding: 8px; }
 figure img { max-width: 100%; height: auto; display: block; }
 figcaption { font-size: 0.85rem; color: #5b6675; }
 footer { font-size: 0.8rem; color: #5b6675; padding-bottom: 32px; margin-top: 32px; }
+@media print {
+  body { background: #fff; }
+  .scroll { max-height: none; overflow: visible; border: none; }
+  th { position: static; }
+  tr { break-inside: avoid; }
+  td.wrap { min-width: 0; }
+  .figures { display: block; }
+  figure { break-inside: avoid; margin-bottom: 12px; }
+  nav { display: none; }
+}
 """
+# cells that do not decide whether a column is numeric: empty, withheld, suppressed, not reported
+_NEUTRAL = {"", "–", "-", "n/a", "not reported"}
 
 
 def _is_numeric(cell: str) -> bool:
@@ -52,8 +64,21 @@ def _cell_class(cell: str) -> str:
     return "wrap" if len(cell) > 60 else "text"
 
 
+def numeric_columns(table: Table) -> set[int]:
+    """Columns whose cells are all numbers (ignoring blanks and withheld cells), so the header
+    aligns right with them."""
+    out = set()
+    for j in range(len(table.columns)):
+        cells = [row[j] for row in table.rows if j < len(row) and row[j] not in _NEUTRAL]
+        if cells and all(_is_numeric(c) for c in cells):
+            out.add(j)
+    return out
+
+
 def _table(table: Table) -> str:
-    head = "".join(f"<th>{escape(c)}</th>" for c in table.columns)
+    numeric = numeric_columns(table)
+    head = "".join(f'<th class="num">{escape(c)}</th>' if j in numeric else f"<th>{escape(c)}</th>"
+                   for j, c in enumerate(table.columns))
     body = []
     for i, row in enumerate(table.rows):
         cls = ' class="flag"' if i in table.flagged else ""

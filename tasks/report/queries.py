@@ -21,10 +21,24 @@ PROVIDER_ATTRIBUTION = "input_layer.provider_attribution"
 MAX_MONTHS = 60
 """Trends show at most the last five years of months."""
 
+# A placeholder D stamp (``D259999``) gives no date; the name's period token does:
+# ``2025Q1`` -> 2025-01, ``Y2024`` -> 2024-01, else the stamp's year (``D24`` -> 2024-01).
+PERIOD_MONTH_SQL = r"""coalesce(
+        date_trunc('month', file_date)::date,
+        case
+            when regexp_matches(file_path, '\.(\d{4})Q([1-4])\.D\d{6}')
+            then make_date(regexp_extract(file_path, '\.(\d{4})Q([1-4])\.D\d{6}', 1)::int,
+                           regexp_extract(file_path, '\.(\d{4})Q([1-4])\.D\d{6}', 2)::int * 3 - 2, 1)
+            when regexp_matches(file_path, '\.Y(\d{4})\.D\d{6}')
+            then make_date(regexp_extract(file_path, '\.Y(\d{4})\.D\d{6}', 1)::int, 1, 1)
+            when regexp_matches(file_path, '\.D(\d{2})9999\.')
+            then make_date(2000 + regexp_extract(file_path, '\.D(\d{2})9999\.', 1)::int, 1, 1)
+        end)"""
+
 DELIVERIES_SQL = f"""
 select
     family,
-    date_trunc('month', file_date)::date as month,
+    {PERIOD_MONTH_SQL} as month,
     count(distinct file_path) filter (where status = 'loaded') as new_files,
     count(distinct file_path) filter (where status = 'replaced') as reissued_files,
     count(distinct file_path) filter (where status = 'unchanged') as unchanged_files,

@@ -38,7 +38,9 @@ def deliveries_section(con: duckdb.DuckDBPyConnection) -> Section:
         intro=(
             "Source files per family and month of the file's own date stamp, by ledger "
             "status, counted as distinct files over all runs in the ledger (a file loaded in "
-            "one run and found unchanged in the next counts in both columns)."
+            "one run and found unchanged in the next counts in both columns). ALR files whose "
+            "stamp is a placeholder (D259999) are placed at the start of the period their name "
+            "gives (2025Q1 -> 2025-01, Y2024 -> 2024-01)."
         ),
     )
     if not relation_exists(con, queries.FILE_LOADS):

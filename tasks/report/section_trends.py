@@ -62,6 +62,9 @@ class Flags:
         return result
 
 
+NOT_REPORTED = "not reported"
+
+
 def _count(value: float | None) -> str:
     return format_count(None if value is None else int(value))
 
@@ -88,6 +91,7 @@ def claims_part(con: duckdb.DuckDBPyConnection, section: Section, flags: Flags) 
     flagged: set[int] = set()
     lines_plot: dict[str, list[float | None]] = {}
     paid_plot: dict[str, list[float | None]] = {}
+    not_reported: list[str] = []
     lines_flags: dict[str, list[bool]] = {}
     for series in sorted({r["series"] for r in rows}, key=_series_key):
         picked = [cells.get((series, m)) for m in months]
@@ -96,13 +100,20 @@ def claims_part(con: duckdb.DuckDBPyConnection, section: Section, flags: Flags) 
         lines = [
             None if is_small(n) else censor(n, p) for n, p in zip(raw_lines, persons, strict=True)
         ]
+        # a month with claims but a NULL sum is "not reported" (e.g. CCLF7 carries no paid amount),
+        # never $0; a month without claims is a real $0
+        unreported = [c is not None and c["paid_amount"] is None for c in picked]
         paid = [
-            censor((c["paid_amount"] or 0.0) if c else 0.0, p)
+            censor(c["paid_amount"] if c else 0.0, p)
             for c, p in zip(picked, persons, strict=True)
         ]
         line_changes = flags.track("claim lines", series, months, lines, _count)
         paid_changes = flags.track("paid amount", series, months, paid, format_amount)
-        lines_plot[series], paid_plot[series] = lines, paid
+        lines_plot[series] = lines
+        if not all(unreported[i] or picked[i] is None for i in range(len(months))):
+            paid_plot[series] = paid
+        else:
+            not_reported.append(series)
         lines_flags[series] = [hit for _, hit in line_changes]
         for i, month in enumerate(months):
             if line_changes[i][1] or paid_changes[i][1]:
@@ -112,7 +123,7 @@ def claims_part(con: duckdb.DuckDBPyConnection, section: Section, flags: Flags) 
                     series,
                     label(month),
                     SUPPRESSED if lines[i] is None else _count(lines[i]),
-                    format_amount(paid[i]),
+                    NOT_REPORTED if unreported[i] else format_amount(paid[i]),
                     format_count(persons[i]),
                     format_change(line_changes[i][0]),
                     format_change(paid_changes[i][0]),
@@ -132,7 +143,9 @@ def claims_part(con: duckdb.DuckDBPyConnection, section: Section, flags: Flags) 
             ),
             rows=table_rows,
             flagged=frozenset(flagged),
-            note="Medical claims by claim_start_date month; pharmacy by dispensing_date month.",
+            note="Medical claims by claim_start_date month; pharmacy by dispensing_date month."
+            + (f" Paid amount not reported in the source for: {', '.join(not_reported)} (not drawn)."
+               if not_reported else ""),
         )
     )
     labels = [label(m) for m in months]
@@ -141,11 +154,12 @@ def claims_part(con: duckdb.DuckDBPyConnection, section: Section, flags: Flags) 
             "Claim lines per service month", labels, lines_plot, "claim lines", flags=lines_flags
         )
     )
-    section.figures.append(
-        line_chart(
-            "Paid amount per service month", labels, paid_plot, "paid amount (USD)", money=True
+    if paid_plot:
+        section.figures.append(
+            line_chart(
+                "Paid amount per service month", labels, paid_plot, "paid amount (USD)", money=True
+            )
         )
-    )
 
 
 def enrollment_part(con: duckdb.DuckDBPyConnection, section: Section, flags: Flags) -> None:

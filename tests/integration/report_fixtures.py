@@ -15,6 +15,8 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -527,10 +529,9 @@ def console_errors(events: list[dict]) -> list[str]:
     return errors
 
 
-def render_in_chromium(
-    html_path: Path, screenshot: Path, width: int = 1280, height: int = 2400
-) -> list[str]:
-    """Open the page in headless Chromium, save a PNG screenshot, return console errors."""
+@contextmanager
+def chromium_page(width: int = 1280, height: int = 2400) -> Iterator[_Devtools]:
+    """A headless Chromium page over DevTools (Page, Runtime and Log enabled); closed on exit."""
     chromium = ensure_chromium()
     with tempfile.TemporaryDirectory(prefix="report-chromium-") as user_data:
         log_path = Path(user_data) / "stderr.log"
@@ -568,27 +569,51 @@ def render_in_chromium(
                     deviceScaleFactor=1,
                     mobile=False,
                 )
-                devtools.call("Page.navigate", url=html_path.resolve().as_uri())
-                devtools.wait_event("Page.loadEventFired")
-                devtools.drain(0.5)
-                shot = devtools.call("Page.captureScreenshot", format="png")
-                screenshot.parent.mkdir(parents=True, exist_ok=True)
-                import base64
-
-                screenshot.write_bytes(base64.b64decode(shot["data"]))
+                yield devtools
                 try:
                     devtools.call("Browser.close", timeout=5)
                 except Exception:  # noqa: BLE001 - the socket closes with the browser
                     pass
             finally:
                 devtools.ws.close()
-            return console_errors(devtools.events)
         finally:
             try:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
+
+
+def _open(devtools: _Devtools, html_path: Path) -> None:
+    devtools.call("Page.navigate", url=html_path.resolve().as_uri())
+    devtools.wait_event("Page.loadEventFired")
+    devtools.drain(0.5)
+
+
+def render_in_chromium(
+    html_path: Path, screenshot: Path, width: int = 1280, height: int = 2400
+) -> list[str]:
+    """Open the page in headless Chromium, save a PNG screenshot, return console errors."""
+    import base64
+
+    with chromium_page(width, height) as devtools:
+        _open(devtools, html_path)
+        shot = devtools.call("Page.captureScreenshot", format="png")
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        screenshot.write_bytes(base64.b64decode(shot["data"]))
+    return console_errors(devtools.events)
+
+
+def evaluate_in_chromium(html_path: Path, expression: str, *, media: str = "") -> object:
+    """The JSON value of a JavaScript expression on the loaded page (``media="print"`` emulates printing)."""
+    with chromium_page() as devtools:
+        if media:
+            devtools.call("Emulation.setEmulatedMedia", media=media)
+        _open(devtools, html_path)
+        result = devtools.call("Runtime.evaluate", expression=expression, returnByValue=True)
+    if "exceptionDetails" in result:
+        raise RuntimeError(f"evaluate: {result['exceptionDetails'].get('text')}")
+    return result["result"].get("value")
 
 
 if __name__ == "__main__":  # regenerate docs/report_screenshot.png
