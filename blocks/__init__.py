@@ -4,7 +4,8 @@ The pipeline uses Prefect's own block types (``Secret``, prefect-aws ``AwsCreden
 ``S3Bucket``, prefect-azure ``AzureBlobStorageCredentials`` / ``AzureBlobStorageContainer``,
 prefect-gcp ``GcpCredentials`` / ``GcsBucket``) for credentials. Its one block type of its own,
 ``MsspPipelineProfile`` (``blocks/profile.py``: an ACO's non-secret settings), is imported here
-so ``prefect block register -m blocks`` registers it.
+so ``uv run python -m prefect block register -m blocks`` registers it (``python -m`` puts the
+project folder on the import path; the bare ``prefect`` command cannot import ``blocks``).
 """
 
 from __future__ import annotations

@@ -616,15 +616,22 @@ def evaluate_in_chromium(html_path: Path, expression: str, *, media: str = "") -
     return result["result"].get("value")
 
 
-if __name__ == "__main__":  # regenerate docs/report_screenshot.png
+if __name__ == "__main__":  # regenerate docs/report_screenshot.png from the demo's own report
+    # uv run python -m flows.full_run --demo
+    # PYTHONPATH=. uv run python tests/integration/report_fixtures.py docs/report_screenshot.png \
+    #     data/demo/mssp.duckdb <dbt run_results.json ...>
+    # (without a warehouse argument: the fixture warehouse of these tests)
     import sys
 
     from tasks.report import build_report
 
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs/report_screenshot.png")
     with tempfile.TemporaryDirectory() as tmp:
-        warehouse = make_warehouse(Path(tmp) / "mssp.duckdb").path
-        results = write_run_results(Path(tmp) / "dbt" / "cclf" / "target" / "run_results.json")
-        html = build_report(warehouse, Path(tmp) / "report.html", [results])
+        if len(sys.argv) > 2:
+            warehouse, results = Path(sys.argv[2]), [Path(p) for p in sys.argv[3:]]
+        else:
+            warehouse = make_warehouse(Path(tmp) / "mssp.duckdb").path
+            results = [write_run_results(Path(tmp) / "dbt" / "cclf" / "target" / "run_results.json")]
+        html = build_report(warehouse, Path(tmp) / "report.html", results)
         problems = render_in_chromium(html, target)
     print(target, "console errors:", problems)

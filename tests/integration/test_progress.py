@@ -91,3 +91,16 @@ def test_the_console_is_the_summary_and_a_few_lines(cli_run) -> None:
     console = result.stdout.splitlines() + result.stderr.splitlines()
     assert len(console) < 40, "\n".join(console)
     assert any("alr:" in line and "rows" in line for line in result.stderr.splitlines())  # per-family result
+
+
+def test_a_deployment_run_with_bad_setup_fails_with_the_cli_line(tmp_path) -> None:
+    """Flow parameters (deployments) go through the same preflight: Failed, one line, nothing done."""
+    from flows.full_run import full_run
+
+    (tmp_path / "store").mkdir()
+    state = full_run(skip_download=True, file_store=str(tmp_path / "store"), return_state=True)
+    assert state.is_failed() and state.message.startswith("configuration error: MSSP_ACO_ID: required")
+    state = full_run(skip_download=True, aco_id="A1234", file_store=str(tmp_path / "store"),
+                     output_location=str(tmp_path / "store" / "mssp.duckdb"), return_state=True)
+    assert state.is_failed() and "inside the file store" in state.message
+    assert not (tmp_path / "store" / "mssp.duckdb").exists()

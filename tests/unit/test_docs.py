@@ -29,3 +29,13 @@ def test_every_setting_has_a_default_and_a_meaning() -> None:
         assert default and meaning, name
     assert {"MSSP_SNOWFLAKE_HOST", "MSSP_SNOWFLAKE_PORT", "MSSP_SNOWFLAKE_PROTOCOL"} <= set(rows)
     assert rows["MSSP_OUTPUT_LOCATION"][0] == "`./data/mssp.duckdb`"
+
+
+def test_the_version_is_the_newest_changelog_release() -> None:
+    import re
+    import tomllib
+
+    version = tomllib.loads((PROJECT_ROOT / "pyproject.toml").read_text())["project"]["version"]
+    changelog = (PROJECT_ROOT / "README.md").read_text().split("## Changelog", 1)[1]
+    releases = re.findall(r"^- \*\*(\d+\.\d+\.\d+)\*\*", changelog, flags=re.MULTILINE)
+    assert releases and releases[0] == version, f"pyproject says {version}, the changelog's newest is {releases[:1]}"
