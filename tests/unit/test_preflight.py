@@ -65,11 +65,13 @@ def test_output_inside_the_store_is_a_configuration_error(tmp_path: Path, where:
     assert line is not None and line.startswith("MSSP_OUTPUT_LOCATION:") and "inside the file store" in line
 
 
-def test_unwritable_output_and_temp_folders_are_problems(tmp_path: Path) -> None:
-    if os.geteuid() == 0:
-        pytest.skip("root writes anywhere")
+def test_unwritable_output_and_temp_folders_are_problems(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     locked = tmp_path / "locked"
     locked.mkdir(mode=0o500)
+    if os.geteuid() == 0:  # root writes anywhere: let os.access answer as it would for a user
+        real_access = os.access
+        monkeypatch.setattr("tasks.preflight.os.access",
+                            lambda p, mode: False if Path(p) == locked and mode & os.W_OK else real_access(p, mode))
     line = problem(real(tmp_path, output_location=str(locked / "a" / "mssp.duckdb")), downloading=False)
     assert line is not None and line.startswith("MSSP_OUTPUT_LOCATION:") and "not writable" in line
     line = problem(real(tmp_path, temp_location=str(locked / "tmp")), downloading=False)
