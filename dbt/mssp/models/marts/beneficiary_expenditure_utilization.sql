@@ -1,0 +1,2 @@
+-- BEUR, one row per beneficiary per BEUR file.
+select * from {{ ref('stg_mssp__beur') }}
