@@ -1,9 +1,9 @@
 """Rebuild the dbt projects only (no download, no load): ``python -m flows.dbt_only``.
 
-For a failed dbt step or a model change: builds ``dbt/alr`` then ``dbt/cclf`` from the raw
+For a failed dbt step or a model change: builds ``dbt/alr``, ``dbt/cclf`` then ``dbt/mssp`` from the raw
 tables already in the warehouse, under the same run lock as ``full_run`` so it never
 interleaves with a load of the same output. Like ``full_run`` it skips a project the ledger
-says is up to date (built after the last load); ``full_refresh`` rebuilds both from scratch.
+says is up to date (built after the last load); ``full_refresh`` rebuilds all three from scratch.
 Publishes the ``mssp-dbt-summary`` markdown artifact and (DuckDB) rewrites the HTML report.
 A failed build ends Failed naming its nodes.
 
@@ -58,7 +58,7 @@ def dbt_only(
     output_location: str | None = None,
     profile_block: str | None = None,
 ):
-    """Build dbt/alr then dbt/cclf from the loaded raw tables; Failed names the failed nodes."""
+    """Build dbt/alr, dbt/cclf and dbt/mssp from the loaded raw tables; Failed names the failed nodes."""
     logger = get_run_logger()
     try:
         overrides: dict[str, object] = demo_overrides() if demo else {}

@@ -35,7 +35,7 @@ from tasks.summary import RunSummary
 DEMO_ROOT = Path("data/demo")
 DEMO_FIRST_YEAR = 2024
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECTS = ("alr", "cclf")  # order matters: dbt/cclf reads alr.enrollment
+DBT_PROJECTS = ("alr", "cclf", "mssp")  # order matters: cclf reads alr.enrollment, mssp reads both
 
 
 def demo_overrides() -> dict[str, object]:

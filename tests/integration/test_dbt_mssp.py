@@ -185,3 +185,14 @@ def test_savings_estimate_by_hand(built: Built) -> None:
     assert row[:2] == ("BASIC_E", 4) and row[6] is True
     assert [float(v) for v in (*row[2:6], row[7])] == pytest.approx([11000, 9250, 1750, 0.122, 875])
     assert "quality" in row[8] and "2025Q1" in row[8]
+
+
+def test_setting_mssp_track_reaches_the_estimate(built: Built, tmp_path: Path) -> None:
+    settings = load_settings(output_location=str(built.database), temp_location=str(tmp_path / "tmp"),
+                             mssp_track="ENHANCED")
+    result = build_project(PROJECT, settings, work_dir=tmp_path / "work", use_prefect=False,
+                           select=["savings_estimate"])
+    assert result.success, result
+    # ENHANCED: 75% x 1750 = 1312.50, under the cap 20% x 11000 = 2200
+    assert built.rows("select track_level, estimated_shared_savings from mssp.savings_estimate") == [
+        ("ENHANCED", pytest.approx(1312.5))]
