@@ -79,7 +79,7 @@ class Settings(BaseSettings):
     include_weekly_cclf: bool = Field(False, description="also catalog Data Hub code 305 (weekly CCLF)")
     max_expansion_ratio: int = Field(200, ge=1, description="a zip member expanding more than this × its "
                                      "compressed size is refused")
-    mssp_track: Literal["BASIC_A", "BASIC_B", "BASIC_C", "BASIC_D", "BASIC_E", "ENHANCED"] = Field(
+    track: Literal["BASIC_A", "BASIC_B", "BASIC_C", "BASIC_D", "BASIC_E", "ENHANCED"] = Field(
         "BASIC_E", description="the ACO's track/level for dbt/mssp's savings estimate (dbt var `mssp_track`)")
 
     @field_validator("families", mode="before")

@@ -239,7 +239,7 @@ def build_project(
             if not deps.success:
                 return DbtBuildResult(project=project, success=False, message=f"dbt deps failed: {deps.exception}")
         if project == "mssp":  # the savings estimate's track (setting MSSP_TRACK)
-            dbt_vars = {"mssp_track": settings.mssp_track, **(dbt_vars or {})}
+            dbt_vars = {"mssp_track": settings.track, **(dbt_vars or {})}
         args = ["build"]
         if full_refresh:
             args.append("--full-refresh")

@@ -189,7 +189,7 @@ def test_savings_estimate_by_hand(built: Built) -> None:
 
 def test_setting_mssp_track_reaches_the_estimate(built: Built, tmp_path: Path) -> None:
     settings = load_settings(output_location=str(built.database), temp_location=str(tmp_path / "tmp"),
-                             mssp_track="ENHANCED")
+                             track="ENHANCED")
     result = build_project(PROJECT, settings, work_dir=tmp_path / "work", use_prefect=False,
                            select=["savings_estimate"])
     assert result.success, result
