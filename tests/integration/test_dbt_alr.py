@@ -166,6 +166,10 @@ def build_fixture() -> RawAlr:
     # A18: files without a seed row
     raw.bene(AlrFile("A0023", "QALR", None, "200213", "1200012"), "A18B")
     raw.bene(quarterly("A0023", "2030Q1"), "A18B")
+    # A19 (issue 16 #8): ASSIGNMENT_TYPE as a code, as text, and as neither
+    q1 = quarterly("A0024", "2025Q1")
+    raw.bene(q1, "A19B", assignment_type="1"), raw.bene(q1, "A19C", assignment_type=" va ")
+    raw.bene(q1, "A19D", assignment_type="CL@IMS")
     return raw
 
 
@@ -490,6 +494,14 @@ def test_a16_only_superseded_files(built: Built) -> None:
 def test_a17_header_only_file_governs(built: Built) -> None:
     assert built.enrolled_months("A17B") == months("2024-04", "2024-06")
     assert built.governing("A0022")["202407"] == "P.A0022.ACO.QALR.2025Q2.D259999.T0200000_1-1.csv"
+
+
+def test_a19_assignment_type_code_and_text_both_kept(built: Built) -> None:
+    rows = built.query("select distinct bene_mbi_id, assignment_type, assignment_type_text from alr.alr_history"
+                       " where aco_id = 'A0024' order by 1")
+    assert rows == [("A19B", 1, "1"), ("A19C", None, "VA"), ("A19D", None, "CL@IMS")]
+    # the warn test counts values that parse as neither (CL@IMS, A06's ISO birth date), not VA
+    assert "alr_unparsed_values" in built.result.warned_nodes
 
 
 def test_a18_file_without_seed_row_is_ignored_and_named(built: Built) -> None:

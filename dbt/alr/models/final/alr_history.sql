@@ -91,6 +91,7 @@ final as (
         months.va_npi,
         months.cba_flag,
         months.assignment_type,
+        months.assignment_type_text,
         months.assigned_before,
         months.asg_status,
         months.partd_months,

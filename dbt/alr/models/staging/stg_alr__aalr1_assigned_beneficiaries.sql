@@ -44,7 +44,10 @@ renamed as (
         ----------  assignment
         {{ mssp_common.safe_cast('in_va_max', 'integer') }} as in_va_max,
         {{ mssp_common.safe_cast('cba_flag', 'integer') }} as cba_flag,
+        -- ASSIGNMENT_TYPE comes as a code (integer, spec §9) or as text (`CLAIMS` / `VA`, as
+        -- the synthetic files and the Tuva connector's examples have it): both are kept
         {{ mssp_common.safe_cast('assignment_type', 'integer') }} as assignment_type,
+        upper(trim(assignment_type)) as assignment_type_text,
         {{ mssp_common.safe_cast('assigned_before', 'integer') }} as assigned_before,
         asg_status,
         {{ mssp_common.safe_cast('partd_months', 'integer') }} as partd_months,
