@@ -210,6 +210,17 @@ class CclfManifest:
     rows: Counter[str] = field(default_factory=Counter)  # raw table -> rows
     files: list[str] = field(default_factory=list)  # store-relative bundle paths
     members: int = 0
+    # Parts A and B paid as first delivered, by (beneficiary index, year, month) of service:
+    # what the expenditure reports of demo/synthetic/reports.py are made consistent with
+    paid: Counter[tuple[int, int, int]] = field(default_factory=Counter)
+
+
+def _paid(claim: _Claim) -> float:
+    """Parts A and B paid amount of a claim (Part D is not in CMS's expenditure)."""
+    if claim.kind == "D":
+        return 0.0
+    return sum(float(line["clm_line_cvrd_pd_amt"]) for t in ("2", "5", "6")  # type: ignore[arg-type]
+               for line in claim.lines.get(t, []))
 
 
 def write_cclf_deliveries(
@@ -245,6 +256,7 @@ def write_cclf_deliveries(
                         claims.append(_part_d(st, b, day, delivered))
                     else:
                         claims.append(_part_b(st, b, day, delivered, kind == "DME"))
+                    manifest.paid[(b.index, year, month)] += _paid(claims[-1])
         if index > 0:
             for original in rng.sample(st.history, k=max(1, len(st.history) // 40)):
                 if original.kind != "D":

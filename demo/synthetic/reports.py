@@ -417,9 +417,18 @@ _ENROLL = ["ESRD", "Disabled", "Aged/dual", "Aged/non-dual"]
 
 
 def _table_sheet(
-    wb: Workbook, name: str, aco: str, rng: random.Random, groups: Sequence[str] | None
+    wb: Workbook,
+    name: str,
+    aco: str,
+    rng: random.Random,
+    groups: Sequence[str] | None,
+    fixed: Fixed | None = None,
 ) -> int:
-    """One table sheet (titles, optional merged group row, body, footnote, notes); returns cells."""
+    """One table sheet (titles, optional merged group row, body, footnote, notes); returns cells.
+
+    ``fixed`` replaces the random value of a ``[X] ...`` row's enrollment-type cells (under the
+    ``BY3`` group when the sheet has groups) with figures consistent with the claims.
+    """
     ws = wb.create_sheet(name)
     ws.append([name.split(" - ")[0].replace("_", " ").rstrip("-") + " - synthetic table"])
     ws.append([f"ACO {aco}"])
@@ -449,6 +458,10 @@ def _table_sheet(
                 values.append(None)  # a blank cell: not a cell
             else:
                 values.append(round(rng.uniform(100, 20000) * float(scale), 2))
+                group = groups[c // len(_ENROLL)] if groups else None
+                figure = (fixed or {}).get(label, {}).get(_ENROLL[c % len(_ENROLL)])
+                if figure is not None and group in (None, "BY3"):
+                    values[-1] = figure
         cells += sum(v is not None for v in values)
         ws.append([label, *values])
     ws.append([])
@@ -467,7 +480,12 @@ def _parameters(wb: Workbook, pairs: Sequence[tuple[str, Any]]) -> int:
 
 
 def _workbook(
-    kind: str, sheets: Sequence[str], aco: str, seed: str, grouped: Sequence[str] = ()
+    kind: str,
+    sheets: Sequence[str],
+    aco: str,
+    seed: str,
+    grouped: Sequence[str] = (),
+    fixed: dict[str, Fixed] | None = None,
 ) -> tuple[bytes, Counter[str]]:
     rng = random.Random(seed)
     wb = Workbook()
@@ -489,12 +507,67 @@ def _workbook(
             )
         else:
             groups = ["BY1", "BY2", "BY3"] if sheet in grouped else None
-            counts[table] += _table_sheet(wb, sheet, aco, rng, groups)
+            counts[table] += _table_sheet(wb, sheet, aco, rng, groups, (fixed or {}).get(sheet))
     return xlsx_bytes(wb), counts
 
 
+Fixed = dict[str, dict[str, float]]
+"""Row label ('[A] ...') -> enrollment-type column label -> value."""
+Figures = dict[str, dict[str, tuple[float, float]]]
+"""Period ('2024Q1', 'Y2024') -> enrollment type -> (per capita per year, person years)."""
+
+BENCHMARK_MARKUP = 1.15
+"""Updated benchmark = this x the year's claims per capita: the demo earns shared savings."""
+_EXPENDITURE, _PERSON_YEARS = "[A] Total Part A and B expenditures", "[B] Person years"
+
+
+def expenditure_figures(pop: Population, paid: Counter[tuple[int, int, int]]) -> Figures:
+    """Per capita per year and person years of the claims' whole quarters and years.
+
+    Every living beneficiary's month with an ALR EnrollFlag of 1-4 counts, by that flag's
+    enrollment type; the paid amounts are the CCLF generator's first deliveries (Parts A and B).
+    """
+    import datetime as dt
+
+    from demo.synthetic.alr import _enroll_flag
+
+    months = sorted({(y, m) for _, y, m in paid})
+    periods: dict[str, list[tuple[int, int]]] = {}
+    for y, m in months:
+        periods.setdefault(f"{y}Q{(m - 1) // 3 + 1}", []).append((y, m))
+        periods.setdefault(f"Y{y}", []).append((y, m))
+    out: Figures = {}
+    for period, in_period in periods.items():
+        if len(in_period) < (3 if "Q" in period else 12):
+            continue  # the claims do not cover the whole period
+        totals = {label: [0.0, 0] for label in _ENROLL}
+        for b in pop.beneficiaries:
+            for y, m in in_period:
+                flag = _enroll_flag(b, dt.date(y, m, 1))
+                if flag in ("1", "2", "3", "4"):
+                    total = totals[_ENROLL[int(flag) - 1]]
+                    total[0] += paid[(b.index, y, m)]
+                    total[1] += 1
+        # a type nobody is enrolled as: zero person years, as CMS reports it
+        out[period] = {label: (round(amount / n * 12, 2) if n else 0.0, round(n / 12, 2))
+                       for label, (amount, n) in totals.items()}
+    return out
+
+
+def _expenditure_rows(figures: Figures, period: str) -> Fixed:
+    by_type = figures.get(period, {})
+    return {_EXPENDITURE: {t: v[0] for t, v in by_type.items()},
+            _PERSON_YEARS: {t: v[1] for t, v in by_type.items()}}
+
+
+def benchmark_figures(figures: Figures, py: int) -> dict[str, float]:
+    """The updated benchmark per capita the BNMRK of ``py`` carries, by enrollment type."""
+    basis = figures.get(f"Y{py}") or figures.get(f"{py}Q1") or {}
+    return {t: round(v[0] * BENCHMARK_MARKUP, 2) for t, v in basis.items()}
+
+
 def write_benchmarks(
-    pop: Population, store_root: Path, quarters: Sequence[int] = (1,)
+    pop: Population, store_root: Path, quarters: Sequence[int] = (1,), figures: Figures | None = None
 ) -> Counter[str]:
     counts: Counter[str] = Counter()
     aco = pop.aco_id
@@ -514,12 +587,18 @@ def write_benchmarks(
         ]
         if i == 0:
             bnmrk_sheets.remove("Table 6 - Final")  # the March delivery has no Table 6
+        figures = figures or {}
+        benchmark = benchmark_figures(figures, py)
+        basis = figures.get(f"Y{py}") or figures.get(f"{py}Q1") or {}
         bnmrk, c1 = _workbook(
             "BNMRK",
             bnmrk_sheets,
             aco,
             f"{pop.seed}:bnmrk:{py}",
             grouped=("Table 1 - Benchmark", "Table 2 - Risk"),
+            fixed={"Table 4 - Savings": {_EXPENDITURE: benchmark},
+                   "Table 1 - Benchmark": {_EXPENDITURE: benchmark,
+                                           _PERSON_YEARS: {t: v[1] for t, v in basis.items()}}},
         )
         aexpu_sheets = [
             "Table_1-Expenditures",
@@ -527,7 +606,8 @@ def write_benchmarks(
             "Table_4-Quality",
             "Parameters",
         ]
-        aexpu, c2 = _workbook("AEXPU", aexpu_sheets, aco, f"{pop.seed}:aexpu:{py - 1}")
+        aexpu, c2 = _workbook("AEXPU", aexpu_sheets, aco, f"{pop.seed}:aexpu:{py - 1}",
+                              fixed={"Table_1-Expenditures": _expenditure_rows(figures, f"Y{py - 1}")})
         bundle = zip_bytes(
             [
                 (f"P.{aco}.ACO.BNMRK.D{yy:02d}0115.T1000001.xlsx", bnmrk),
@@ -564,6 +644,7 @@ def write_benchmarks(
                 aco,
                 f"{pop.seed}:qexpu:{py}Q{q}",
                 grouped=("Table_2-Detail",),
+                fixed={"Table_1-Summary": _expenditure_rows(figures, f"{py}Q{q}")},
             )
             write_store_file(
                 store_root,
@@ -577,8 +658,14 @@ def write_benchmarks(
     return counts
 
 
-def write_report_files(pop: Population, store_root: Path) -> dict[str, int]:
-    """Every report family for every performance year of ``pop``; returns rows per raw table."""
+def write_report_files(
+    pop: Population, store_root: Path, figures: Figures | None = None
+) -> dict[str, int]:
+    """Every report family for every performance year of ``pop``; returns rows per raw table.
+
+    ``figures`` (``expenditure_figures`` of the CCLF written for ``pop``) makes the QEXPU/AEXPU
+    expenditure and the BNMRK benchmark agree with the claims; without it they are random.
+    """
     manifest: Counter[str] = Counter()
     for writer in (
         write_payment_reports,
@@ -586,7 +673,7 @@ def write_report_files(pop: Population, store_root: Path) -> dict[str, int]:
         write_shadow_bundles,
         write_participant_lists,
         write_bnex,
-        write_benchmarks,
     ):
         manifest.update(writer(pop, Path(store_root)))
+    manifest.update(write_benchmarks(pop, Path(store_root), figures=figures))
     return dict(sorted(manifest.items()))
