@@ -14,6 +14,7 @@ from tasks.report.dbt_results import dbt_section
 from tasks.report.html import render_html
 from tasks.report.model import Report, Section
 from tasks.report.section_deliveries import completeness_section, deliveries_section
+from tasks.report.section_performance import performance_section
 from tasks.report.section_trends import trends_section
 from tasks.report.warehouse import connect, relation_exists
 
@@ -72,6 +73,9 @@ def collect_report(
             _guarded(
                 Section(key="trends", title="Trends"),
                 lambda: trends_section(con, top_n=top_n, change_threshold=change_threshold),
+            ),
+            _guarded(
+                Section(key="performance", title="ACO performance"), lambda: performance_section(con)
             ),
         ]
     finally:

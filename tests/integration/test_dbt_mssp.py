@@ -196,3 +196,19 @@ def test_setting_mssp_track_reaches_the_estimate(built: Built, tmp_path: Path) -
     # ENHANCED: 75% x 1750 = 1312.50, under the cap 20% x 11000 = 2200
     assert built.rows("select track_level, estimated_shared_savings from mssp.savings_estimate") == [
         ("ENHANCED", pytest.approx(1312.5))]
+
+
+def test_report_section_withholds_small_cells(built: Built) -> None:
+    """The fixture's four beneficiaries are a small cell: no amount derived from them is shown."""
+    from tasks.report.privacy import SUPPRESSED, WITHHELD
+    from tasks.report.section_performance import performance_section
+
+    with duckdb.connect(str(built.database)) as con:
+        section = performance_section(con)
+    spending, reconciliation, savings = section.tables
+    assert {r[3] for r in spending.rows} == {"esrd", "disabled", "aged_dual", "aged_non_dual", "total"}
+    assert all(cell == WITHHELD for r in spending.rows for cell in r[4:])
+    assert all(r[3] == SUPPRESSED and r[4:] == (WITHHELD,) * 3 for r in reconciliation.rows)
+    (row,) = savings.rows
+    assert row[4] == SUPPRESSED and row[5] == WITHHELD and row[-1] == WITHHELD
+    assert any(note.startswith(f"Assumptions, {ACO} 2025") for note in section.notes)

@@ -47,7 +47,7 @@ def _table(report: Report, key: str, title_start: str) -> Table:
 
 def test_every_section_present_with_tables_and_charts(built: tuple[Report, str]) -> None:
     report, html = built
-    assert [s.key for s in report.sections] == ["deliveries", "completeness", "trends", "dbt"]
+    assert [s.key for s in report.sections] == ["deliveries", "completeness", "trends", "performance", "dbt"]
     for key in ("deliveries", "completeness", "trends", "dbt"):
         assert f'<section id="{key}">' in html
         assert _section(report, key).tables, key
