@@ -58,7 +58,7 @@ MONTHS_OF_SPANS = """
     from {relation} {join}"""
 
 
-def test_demo_builds_both_dbt_projects(demo_runs) -> None:
+def test_demo_builds_alr_and_cclf(demo_runs) -> None:
     cwd, (first, _) = demo_runs
     assert "dbt builds: ok" in first.stdout
     with duckdb.connect(str(cwd / "data/demo/mssp.duckdb"), read_only=True) as con:
@@ -90,6 +90,52 @@ def test_demo_builds_both_dbt_projects(demo_runs) -> None:
         assert enrolled <= current | {b.previous_mbi for b in population.beneficiaries}
 
 
+MSSP_MARTS = ("beneficiary_expenditure_utilization", "advance_investment_payments", "non_claims_based_payments",
+              "quality_beneficiaries", "quality_measure_beneficiaries", "shadow_bundle_claims", "participants",
+              "providers_and_suppliers", "beneficiary_exclusions", "excluded_beneficiary_mbi_xref", "report_cells",
+              "benchmark_vs_expenditure", "claims_expenditure", "expenditure_reconciliation", "savings_estimate")
+TYPES = {"ESRD": "esrd", "Disabled": "disabled", "Aged/dual": "aged_dual", "Aged/non-dual": "aged_non_dual"}
+
+
+def test_demo_builds_the_mssp_marts_against_the_generator(demo_runs) -> None:
+    """dbt/mssp: every mart non-empty; CMS's figures are the generator's, the claims agree with them.
+
+    The demo file is mssp.duckdb, so schema `mssp` is named `mssp.mssp` (catalog.schema) to avoid
+    DuckDB's ambiguity between the catalog and the schema.
+    """
+    cwd, (first, _) = demo_runs
+    from demo.synthetic.reports import BENCHMARK_MARKUP, benchmark_figures
+
+    figures = generate_demo(cwd / "expected_mssp").figures
+    with duckdb.connect(str(cwd / "data/demo/mssp.duckdb"), read_only=True) as con:
+        for mart in MSSP_MARTS:
+            assert con.execute(f"select count(*) from mssp.mssp.{mart}").fetchone()[0] > 0, mart
+        cms = {(p, t): (x, y) for p, t, x, y in con.execute(
+            "select period, enrollment_type, expenditure_per_capita, person_years "
+            "from mssp.mssp.benchmark_vs_expenditure").fetchall()}
+        for period in ("2024Q1", "2025Q1", "Y2024"):
+            for label, (per_capita, person_years) in figures[period].items():
+                assert cms[(period, TYPES[label])] == pytest.approx((per_capita, person_years)), (period, label)
+        benchmark = dict(con.execute("select enrollment_type, updated_benchmark_per_capita from "
+                                     "mssp.mssp.benchmark_vs_expenditure where period = 'Y2024'").fetchall())
+        for label, value in benchmark_figures(figures, 2024).items():
+            assert benchmark[TYPES[label]] == pytest.approx(value)
+        # the claims' own per capita is within 10% of the figures the reports carry (the ALR assigns
+        # ~90% of the population and revisions move a few amounts: near 1, not exactly 1)
+        ratios = dict(con.execute("select period, ratio from mssp.mssp.expenditure_reconciliation "
+                                  "where enrollment_type = 'total' and period in ('2024Q1', 'Y2024', '2025Q1')"
+                                  ).fetchall())
+        assert ratios.keys() == {"2024Q1", "Y2024", "2025Q1"}
+        assert all(0.9 <= r <= 1.1 for r in ratios.values()), ratios
+        # PY2024: expenditure = the claims' figure, benchmark = 1.15 x it: savings 1 - 1/1.15 = 13.0%
+        # >= the 12.2% MSR of an ACO under 5,000 beneficiaries, so BASIC_E shares half of it
+        (rate, met, shared, gross) = con.execute(
+            "select savings_rate, is_savings_threshold_met, estimated_shared_savings, gross_savings "
+            "from mssp.mssp.savings_estimate where performance_year = 2024").fetchone()
+        assert rate == pytest.approx(1 - 1 / BENCHMARK_MARKUP, abs=1e-3) and met
+        assert float(shared) == pytest.approx(gross * 0.5, abs=0.01) and shared > 0
+
+
 def test_demo_downloads_through_the_fake_hub_and_writes_the_report(demo_runs) -> None:
     cwd, (first, second) = demo_runs
     assert "0 failed" in first.stdout and " 0 downloaded" not in first.stdout.split("download:")[1].splitlines()[0]
@@ -97,6 +143,7 @@ def test_demo_downloads_through_the_fake_hub_and_writes_the_report(demo_runs) ->
     (report_line,) = [line for line in first.stdout.splitlines() if line.startswith("report: ")]
     html = (cwd / report_line.removeprefix("report: ")).read_text()
     assert "Deliveries" in html and "Completeness" in html
+    assert "ACO performance" in html and "Shared savings estimate" in html
 
 
 def test_second_demo_run_changes_nothing(demo_runs) -> None:
@@ -104,6 +151,7 @@ def test_second_demo_run_changes_nothing(demo_runs) -> None:
     assert second.returncode == 0, second.stderr[-3000:]
     assert "dbt/alr: up to date, not rebuilt" in second.stdout  # resume: nothing owed
     assert "dbt/cclf: up to date, not rebuilt" in second.stdout
+    assert "dbt/mssp: up to date, not rebuilt" in second.stdout
     with duckdb.connect(str(cwd / "data/demo/mssp.duckdb"), read_only=True) as con:
         rows = con.execute("""select status, count(*) from mssp_meta.file_loads
                               where run_id = (select run_id from mssp_meta.file_loads order by started_at desc limit 1)
