@@ -83,6 +83,11 @@ def write_fixture(path: Path) -> None:
             con.execute("insert into raw_data.beur_beneficiary_expenditure_utilization_report values "
                         "(?, '2025', '1', ?, ?, 'p', ?, 'd', DATE '2025-05-20', ?, 'load-1')",
                         [ACO, f"B{i}", amount, BEUR, i])
+        # an MCQM CSV of PY2026 (colorectal cancer screening, measure 113, new in 2026)
+        con.execute(f"create table raw_data.mcqm_ccs_113ssp (aco_id varchar, prfmnc_yr_num varchar, qrt_num varchar, "
+                    f"bene_mbi_id varchar, ccs_age varchar, ccs_dx varchar, period varchar, {META})")
+        con.execute("insert into raw_data.mcqm_ccs_113ssp values (?, '2026', '1', 'MBI1', 'Y', 'N', '2026Q1', "
+                    "'p', ?, 'd', DATE '2026-05-20', 1, 'load-1')", [ACO, f"{ACO}_2026Q1_113.csv"])
         con.execute("create table alr.alr_history (aco_id varchar, bene_mbi_id varchar, enroll_month date, "
                     "enroll_flag integer, is_enrolled boolean, is_governing boolean, governing_rank bigint)")
         con.execute("create table input_layer.medical_claim (claim_id varchar, person_id varchar, "
@@ -125,7 +130,7 @@ def test_build_succeeds_and_every_mart_exists(built: Built) -> None:
     assert set(built.result.row_counts) == {f"mssp.{m}" for m in MARTS}
     # families never delivered build as empty marts
     assert built.result.row_counts["mssp.shadow_bundle_claims"] == 0
-    assert built.result.row_counts["mssp.quality_measure_beneficiaries"] == 0
+    assert built.result.row_counts["mssp.participants"] == 0
     assert built.result.row_counts["mssp.beneficiary_expenditure_utilization"] == 2
 
 
@@ -135,6 +140,11 @@ def test_warn_tests_fire_on_unparsed_amount_and_out_of_band_ratio(built: Built) 
     assert any(n.startswith("expression_is_true_expenditure_reconciliation") for n in warned), warned
     amounts = built.rows("select total_expenditure from mssp.beneficiary_expenditure_utilization order by bene_mbi_id")
     assert amounts == [(Decimal("123.45"),), (None,)]
+
+
+def test_mcqm_2026_csv_measure(built: Built) -> None:
+    assert built.rows("select performance_year, period, measure, quality_id, age, dx, encounter "
+                      "from mssp.quality_measure_beneficiaries") == [(2026, "2026Q1", "CCS", "113", "Y", "N", None)]
 
 
 def test_every_mart_carries_the_file_columns(built: Built) -> None:

@@ -205,3 +205,31 @@ def test_parsed_values_keep_leading_zeros_and_metadata(store) -> None:
         "2026Q1",
         "2026Q3",
     }
+
+
+def test_expenditure_figures_by_hand() -> None:
+    """Per capita per year = paid / enrolled months x 12, by the ALR flag's enrollment type."""
+    import dataclasses
+
+    from demo.synthetic.alr import _enroll_flag
+    from demo.synthetic.reports import BENCHMARK_MARKUP, benchmark_figures, expenditure_figures
+
+    pop = make_population("A0001", n=40, seed=3)
+    pop = dataclasses.replace(pop, beneficiaries=[
+        dataclasses.replace(b, death_date=None) for b in pop.beneficiaries[:2]])
+    first, second = pop.beneficiaries
+    kinds = {b.index: _enroll_flag(b, dt.date(2024, 1, 1)) for b in pop.beneficiaries}
+    paid: Counter[tuple[int, int, int]] = Counter({(first.index, 2024, 1): 300.0, (second.index, 2024, 2): 150.0})
+    paid[(first.index, 2024, 3)] += 0  # the claims cover January to March
+    figures = expenditure_figures(pop, paid)
+    assert set(figures) == {"2024Q1"}  # no whole year of claims
+    labels = {"1": "ESRD", "2": "Disabled", "3": "Aged/dual", "4": "Aged/non-dual"}
+    if kinds[first.index] == kinds[second.index]:
+        # one type, 6 months, 450 paid: 450 / 6 x 12 = 900 per capita per year, 0.5 person years
+        assert figures["2024Q1"][labels[kinds[first.index]]] == (900.0, 0.5)
+    else:
+        assert figures["2024Q1"][labels[kinds[first.index]]] == (1200.0, 0.25)  # 300 / 3 x 12
+        assert figures["2024Q1"][labels[kinds[second.index]]] == (600.0, 0.25)
+    assert sum(py for _, py in figures["2024Q1"].values()) == 0.5  # the other types: zero person years
+    assert benchmark_figures(figures, 2024) == {
+        t: round(v[0] * BENCHMARK_MARKUP, 2) for t, v in figures["2024Q1"].items()}
