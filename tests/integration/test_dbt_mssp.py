@@ -92,11 +92,16 @@ def write_fixture(path: Path) -> None:
                     "enroll_flag integer, is_enrolled boolean, is_governing boolean, governing_rank bigint)")
         con.execute("create table input_layer.medical_claim (claim_id varchar, person_id varchar, "
                     "claim_start_date date, claim_line_start_date date, paid_amount double)")
+        # the aged/non-dual beneficiary is listed by the ALR under a superseded MBI: dbt/cclf's
+        # crosswalk maps it to the current MBI the claims carry
+        con.execute("create schema _int_cclf")
+        con.execute("create table _int_cclf.int_mbi_crosswalk_resolved as "
+                    "select 'OLD4' as prvs_num, 'MBI4' as crnt_num")
         for kind, flag in FLAGS.items():
             mbi = f"MBI{flag}"
             for month in (1, 2, 3):
                 con.execute("insert into alr.alr_history values (?, ?, ?, ?, true, true, 1)",
-                            [ACO, mbi, dt.date(2025, month, 1), flag])
+                            [ACO, "OLD4" if flag == 4 else mbi, dt.date(2025, month, 1), flag])
             for month, paid in PAID[kind]:
                 con.execute("insert into input_layer.medical_claim values (?, ?, ?, null, ?)",
                             [f"C{flag}{month}", mbi, dt.date(2025, month, 10), paid])

@@ -1,6 +1,7 @@
--- Assigned, enrolled beneficiary months from dbt/alr: one row per ACO x beneficiary x month,
--- from the month's governing ALR file, with the enrollment type of its EnrollFlag
--- (1 ESRD, 2 disabled, 3 aged/dual, 4 aged/non-dual; alr_semantics §6).
+-- Assigned, enrolled beneficiary months from dbt/alr: one row per ACO x person x month, from
+-- the month's governing ALR file, with the enrollment type of its EnrollFlag (1 ESRD,
+-- 2 disabled, 3 aged/dual, 4 aged/non-dual; alr_semantics §6). person_id is the current MBI
+-- (dbt/cclf's resolved crosswalk), the id input_layer.medical_claim uses.
 with history as (
     {{ mssp_common.select_or_empty(
         source('alr', 'alr_history'),
@@ -9,17 +10,26 @@ with history as (
          'is_governing': 'boolean', 'governing_rank': 'bigint'}) }}
 ),
 
+crosswalk as (
+    {{ mssp_common.select_or_empty(
+        source('cclf_int', 'int_mbi_crosswalk_resolved'), ['prvs_num', 'crnt_num']) }}
+),
+
 governing as (
     select
-        *,
+        history.*,
+        coalesce(crosswalk.crnt_num, history.bene_mbi_id) as person_id,
         row_number() over (
-            partition by aco_id, bene_mbi_id, enroll_month order by governing_rank) as month_rank
+            partition by history.aco_id, coalesce(crosswalk.crnt_num, history.bene_mbi_id), history.enroll_month
+            order by history.governing_rank, history.bene_mbi_id) as month_rank
     from history
-    where is_governing and is_enrolled
+    left join crosswalk on crosswalk.prvs_num = history.bene_mbi_id
+    where history.is_governing and history.is_enrolled
 )
 
 select
     g.aco_id,
+    g.person_id,
     g.bene_mbi_id,
     g.enroll_month,
     cast(extract(year from g.enroll_month) as integer) as performance_year,

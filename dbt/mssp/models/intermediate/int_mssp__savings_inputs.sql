@@ -15,7 +15,7 @@ with totals as (
 ),
 
 assigned as (
-    select aco_id, performance_year, count(distinct bene_mbi_id) as assigned_beneficiaries
+    select aco_id, performance_year, count(distinct person_id) as assigned_beneficiaries
     from {{ ref('int_mssp__assigned_months') }}
     group by 1, 2
 )

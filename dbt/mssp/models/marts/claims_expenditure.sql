@@ -30,30 +30,30 @@ coverage as (
 
 month_paid as (
     select
-        m.aco_id, m.performance_year, m.quarter, m.enrollment_type, m.bene_mbi_id,
+        m.aco_id, m.performance_year, m.quarter, m.enrollment_type, m.person_id,
         coalesce(c.paid_amount, 0) as paid_amount
     from months as m
     left join claims as c
-        on c.person_id = m.bene_mbi_id and c.service_month = m.enroll_month
+        on c.person_id = m.person_id and c.service_month = m.enroll_month
     inner join coverage as v
         on m.enroll_month between v.first_month and v.last_month
 ),
 
 by_period as (
     select aco_id, performance_year, quarter as period, enrollment_type,
-           count(*) as person_months, count(distinct bene_mbi_id) as beneficiaries, sum(paid_amount) as paid_amount
+           count(*) as person_months, count(distinct person_id) as beneficiaries, sum(paid_amount) as paid_amount
     from month_paid group by 1, 2, 3, 4
     union all
     select aco_id, performance_year, quarter, 'total',
-           count(*), count(distinct bene_mbi_id), sum(paid_amount)
+           count(*), count(distinct person_id), sum(paid_amount)
     from month_paid group by 1, 2, 3
     union all
     select aco_id, performance_year, 'Y' || cast(performance_year as {{ mssp_common.text_type() }}), enrollment_type,
-           count(*), count(distinct bene_mbi_id), sum(paid_amount)
+           count(*), count(distinct person_id), sum(paid_amount)
     from month_paid group by 1, 2, 3, 4
     union all
     select aco_id, performance_year, 'Y' || cast(performance_year as {{ mssp_common.text_type() }}), 'total',
-           count(*), count(distinct bene_mbi_id), sum(paid_amount)
+           count(*), count(distinct person_id), sum(paid_amount)
     from month_paid group by 1, 2, 3
 )
 
