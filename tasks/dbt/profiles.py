@@ -181,6 +181,18 @@ def _fabric(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any
     return out
 
 
+def postgres_output(host: str, port: int, user: str, dbname: str, password: str = "") -> dict[str, Any]:
+    """dbt-postgres target: the stand-in for Redshift in tests/engines (same SQL dialect family)."""
+    return {"type": "postgres", "host": host, "port": int(port), "user": user, "password": password,
+            "dbname": dbname, "schema": TARGET_SCHEMA, "threads": DBT_THREADS}
+
+
+def spark_session_output(schema: str = TARGET_SCHEMA) -> dict[str, Any]:
+    """dbt-spark ``method: session`` target: the in-process (local) SparkSession of the caller,
+    the stand-in for Databricks in tests/engines."""
+    return {"type": "spark", "method": "session", "host": "NA", "schema": schema, "threads": 1}
+
+
 PROFILE_BUILDERS: dict[str, Callable[[Settings, BlockLoader | None], dict[str, Any]]] = {
     "DUCKDB": _duckdb, "PARQUET": _parquet, "MOTHERDUCK": _motherduck, "SNOWFLAKE": _snowflake,
     "BIGQUERY": _bigquery, "DATABRICKS": _databricks, "REDSHIFT": _redshift, "FABRIC": _fabric,
@@ -205,4 +217,4 @@ class Plugin(BasePlugin):
         register_views(conn, self.root)
 
 
-__all__ = ["Plugin", "dbt_duckdb_path", "dbt_profile"]
+__all__ = ["Plugin", "dbt_duckdb_path", "dbt_profile", "postgres_output", "spark_session_output"]

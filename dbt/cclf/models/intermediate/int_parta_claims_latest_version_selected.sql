@@ -46,7 +46,9 @@ cntl_nodes as (
 ),
 
 root_walk (natural_key, start_cntl, cur_cntl, depth) as (
-    select natural_key, clm_cntl_num, clm_cntl_num, 0
+    -- text casts: PostgreSQL wants the same type (not varchar(n)) in both terms
+    select natural_key, cast(clm_cntl_num as {{ mssp_common.text_type() }}),
+        cast(clm_cntl_num as {{ mssp_common.text_type() }}), 0
     from cntl_nodes
     union all
     select root_walk.natural_key, root_walk.start_cntl, cntl_nodes.org_cntl_num, root_walk.depth + 1

@@ -1,0 +1,72 @@
+"""Build dbt/alr and dbt/cclf on another engine and compare its finals with the DuckDB reference."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from tasks.dbt import runner
+from tasks.dbt.runner import DbtBuildResult, build_project
+from tasks.settings import load_settings
+from tests.engines.compare import FINAL_SCHEMAS, Query, compare
+
+REPO = Path(__file__).resolve().parents[2]
+NO_UNIT_TESTS = "unit_test"
+"""dbt unit tests are logic tests (run on DuckDB by tests/integration); their generated relation
+names can pass PostgreSQL's 63-character identifier limit."""
+PROJECTS = ("alr", "cclf")
+MUST_HAVE_ROWS = ("alr.enrollment", "alr.alr_history", "input_layer.medical_claim", "input_layer.pharmacy_claim",
+                  "input_layer.eligibility")
+
+
+def final_relations(warehouse: Path) -> dict[str, list[str]]:
+    """schema.table -> columns of the reference's final relations (alr.*, input_layer.*)."""
+    with duckdb.connect(str(warehouse)) as con:
+        rows = con.execute(
+            "select table_schema, table_name, column_name from information_schema.columns "
+            f"where table_schema in {FINAL_SCHEMAS} order by table_schema, table_name, ordinal_position"
+        ).fetchall()
+    out: dict[str, list[str]] = {}
+    for schema, table, column in rows:
+        out.setdefault(f"{schema}.{table}", []).append(column)
+    return out
+
+
+def duckdb_query(warehouse: Path) -> Query:
+    def query(sql: str) -> list[tuple]:
+        with duckdb.connect(str(warehouse)) as con:
+            return con.execute(sql).fetchall()
+    return query
+
+
+def build_on(output: dict[str, Any], output_type: str, tmp: Path, projects: tuple[str, ...] = PROJECTS,
+             exclude_resource_types: str | None = None) -> dict[str, DbtBuildResult]:
+    """``build_project`` for each project with ``output`` as the profiles.yml target."""
+    results = {}
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(runner, "profile_output", lambda settings: output)
+        if exclude_resource_types:
+            mp.setenv("DBT_EXCLUDE_RESOURCE_TYPES", exclude_resource_types)
+        settings = load_settings(output_type=output_type, output_location=str(tmp / "unused"))
+        for project in projects:
+            started = time.monotonic()
+            results[project] = build_project(REPO / "dbt" / project, settings, use_prefect=False,
+                                             work_dir=tmp / f"dbt-{project}")
+            print(f"{output_type} dbt build {project}: {time.monotonic() - started:.1f}s "
+                  f"{results[project].status_counts}")
+    return results
+
+
+def assert_same_finals(reference: Path, other: Query, skip: Callable[[str], bool] = lambda r: False) -> None:
+    relations = {r: c for r, c in final_relations(reference).items() if not skip(r)}
+    assert relations, "the reference built no final relation"
+    counts: dict[str, int] = {}
+    diff = compare(duckdb_query(reference), other, relations, counts)
+    assert {r: d for r, d in diff.items() if d} == {}
+    for relation in MUST_HAVE_ROWS:  # the comparison is not vacuous
+        assert counts.get(relation, 0) > 0, (relation, counts)
