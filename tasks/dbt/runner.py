@@ -7,8 +7,8 @@ Plain functions, wrapped by the flows:
 - ``build_project(project_dir, settings, ...)`` runs ``dbt deps`` (when the project has
   packages) and ``dbt build``. Inside a Prefect flow or task it goes through prefect-dbt's
   ``PrefectDbtRunner``, so every dbt node shows up as a Prefect task; outside, through the
-  plain ``dbtRunner``. ``target/`` and ``logs/`` go to a temporary directory (or the given
-  ``work_dir``), never into the project.
+  plain ``dbtRunner``. ``target/``, ``logs/`` and the installed packages go to a temporary
+  directory (or the given ``work_dir``, made absolute), never into the project.
 
 The result (``DbtBuildResult``) carries counts and node names only, never row values.
 """
@@ -92,6 +92,17 @@ def _in_prefect_run() -> bool:
     return FlowRunContext.get() is not None or TaskRunContext.get() is not None
 
 
+def work_env(work_dir: Path, log_level: DbtLogLevel) -> dict[str, str]:
+    """dbt's environment for one build: logs and packages in ``work_dir`` (never the code tree), no colours.
+
+    ``DBT_PACKAGES_INSTALL_PATH`` is read by each project's ``packages-install-path``, so two runs
+    (on two outputs) never share ``dbt/<project>/dbt_packages``; the local package
+    ``../mssp_common`` still resolves against the project directory.
+    """
+    return {"DBT_LOG_LEVEL": log_level, "DBT_LOG_PATH": str(work_dir / "logs"),
+            "DBT_PACKAGES_INSTALL_PATH": str(work_dir / "dbt_packages"), "DBT_USE_COLORS": "false"}
+
+
 @contextlib.contextmanager
 def _env(name: str, value: str) -> Iterator[None]:
     previous = os.environ.get(name)
@@ -154,7 +165,7 @@ def _join_node_threads(timeout: float = 120.0) -> None:
             thread.join(max(0.0, deadline - time.monotonic()))
 
 
-def _summarise(project: str, res: Any) -> DbtBuildResult:
+def _summarise(project: str, res: Any, work_dir: Path | None = None) -> DbtBuildResult:
     results = list(getattr(res.result, "results", None) or [])
     counts = Counter(str(getattr(r.status, "value", r.status)) for r in results)
 
@@ -163,6 +174,8 @@ def _summarise(project: str, res: Any) -> DbtBuildResult:
 
     failed = names(FAILED_STATUSES)
     message = str(res.exception) if res.exception is not None else None
+    if isinstance(res.exception, OSError):
+        message = os_error_line(res.exception, work_dir)
     return DbtBuildResult(
         project=project,
         success=bool(res.success) and not failed,
@@ -220,16 +233,41 @@ def build_project(
     """
     if not project_dir.is_absolute():
         raise ValueError(f"dbt project dir must be absolute: {project_dir}")
+    try:
+        return _build(project_dir, settings, dbt_vars=dbt_vars, full_refresh=full_refresh, select=select,
+                      work_dir=work_dir, use_prefect=use_prefect, log_level=log_level)
+    except OSError as exc:  # the work dir's disk full or unwritable: one line naming it
+        return DbtBuildResult(project=project_dir.name, success=False, message=os_error_line(exc, work_dir))
+
+
+def os_error_line(exc: OSError, work_dir: Path | None) -> str:
+    """``dbt could not write under <path> (MSSP_TEMP_LOCATION): No space left on device``."""
+    where = exc.filename or work_dir or "its temporary directory"
+    return f"dbt could not write under {where} (MSSP_TEMP_LOCATION): {exc.strerror or exc}"
+
+
+def _build(
+    project_dir: Path,
+    settings: Settings,
+    *,
+    dbt_vars: Mapping[str, Any] | None,
+    full_refresh: bool,
+    select: Sequence[str] | None,
+    work_dir: Path | None,
+    use_prefect: bool | None,
+    log_level: DbtLogLevel,
+) -> DbtBuildResult:
     project = project_dir.name
     prefect_path = _in_prefect_run() if use_prefect is None else use_prefect
     with contextlib.ExitStack() as stack:
         if work_dir is None:
             work_dir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="dbt-")))
+        # absolute: dbt resolves a relative target path against the project, i.e. in the code tree
+        work_dir = Path(os.path.abspath(work_dir))
         profiles_dir, target_path = work_dir / "profiles", work_dir / "target"
-        log_path = work_dir / "logs"
         write_profiles(settings, profiles_dir)
-        stack.enter_context(_env("DBT_LOG_LEVEL", log_level))
-        stack.enter_context(_env("DBT_LOG_PATH", str(log_path)))
+        for name, value in work_env(work_dir, log_level).items():
+            stack.enter_context(_env(name, value))
 
         def invoke(args: list[str]) -> Any:
             return _invoke(args, project_dir, profiles_dir, target_path, log_level, prefect_path)
@@ -237,7 +275,9 @@ def build_project(
         if (project_dir / "packages.yml").exists() or (project_dir / "dependencies.yml").exists():
             deps = invoke(["deps"])
             if not deps.success:
-                return DbtBuildResult(project=project, success=False, message=f"dbt deps failed: {deps.exception}")
+                cause = deps.exception
+                detail = os_error_line(cause, work_dir) if isinstance(cause, OSError) else str(cause)
+                return DbtBuildResult(project=project, success=False, message=f"dbt deps failed: {detail}")
         if project == "mssp":  # the savings estimate's track (setting MSSP_TRACK)
             dbt_vars = {"mssp_track": settings.track, **(dbt_vars or {})}
         args = ["build"]
@@ -251,7 +291,7 @@ def build_project(
             res = invoke(args)
         except ValueError as exc:  # PrefectDbtRunner raises on a dbt exception
             return DbtBuildResult(project=project, success=False, message=str(exc))
-        result = _summarise(project, res)
+        result = _summarise(project, res, work_dir)
         counter = ROW_COUNTERS.get(settings.output_type)
         relations = _final_relations(res)
         if counter is None or not relations:

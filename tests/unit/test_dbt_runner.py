@@ -135,3 +135,109 @@ def test_inside_a_flow_nodes_run_as_prefect_tasks(
     assert result.row_counts == {"final_schema.counted": 3, "final_schema.good": 2}
     assert {"good", "counted", "broken", "unique_counted_id"} <= set(tasked)
     assert sorted(p.name for p in project.iterdir()) == ["dbt_project.yml", "macros", "models"]
+
+
+def add_local_package(project: Path) -> None:
+    """A local package beside the project (as dbt/mssp_common), installed where the runner says."""
+    common = project.parent / "common"
+    (common / "macros").mkdir(parents=True)
+    (common / "dbt_project.yml").write_text("name: common\nversion: '1.0.0'\nconfig-version: 2\n")
+    (common / "macros" / "seven.sql").write_text("{% macro seven() %}7{% endmacro %}\n")
+    (project / "packages.yml").write_text("packages:\n  - local: ../common\n")
+    with (project / "dbt_project.yml").open("a") as f:
+        f.write("packages-install-path: \"{{ env_var('DBT_PACKAGES_INSTALL_PATH', 'dbt_packages') }}\"\n")
+    (project / "models" / "uses_package.sql").write_text("select {{ common.seven() }} as id\n")
+
+
+def add_warn_test(project: Path) -> None:
+    """A data test that finds rows, at severity warn: the build succeeds with a warning."""
+    (project / "tests").mkdir()
+    (project / "tests" / "good_has_no_rows.sql").write_text(
+        "{{ config(severity='warn') }}\nselect * from {{ ref('good') }}\n")
+
+
+def test_a_relative_work_dir_keeps_every_dbt_file_out_of_the_project(tmp_path: Path,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    """dbt resolves a relative target path against the project: the runner makes it absolute, and
+    packages are installed into the work dir (two runs never share dbt/<project>/dbt_packages)."""
+    project = make_project(tmp_path / "code", broken=False)
+    add_local_package(project)
+    before = sorted(p.name for p in project.iterdir())
+    monkeypatch.chdir(tmp_path)
+    result = build_project(project, settings_for(tmp_path), dbt_vars={"extra_id": 3},
+                           work_dir=Path("data/tmp/dbt/tiny"), use_prefect=False)
+    assert result.success, result
+    assert result.row_counts["final_schema.uses_package"] == 1
+    # no target/, logs/, dbt_packages/ (dbt writes package-lock.yml only when missing; the pipeline's
+    # projects commit theirs)
+    assert sorted(p.name for p in project.iterdir() if p.name != "package-lock.yml") == before
+    work = tmp_path / "data" / "tmp" / "dbt" / "tiny"
+    assert (work / "target" / "run_results.json").is_file()
+    assert (work / "dbt_packages" / "common").exists()
+    assert (work / "logs").is_dir()
+
+
+def test_every_pipeline_project_installs_packages_where_the_runner_says() -> None:
+    from flows.full_run import DBT_PROJECTS, PROJECT_ROOT
+
+    for name in DBT_PROJECTS:
+        config = yaml.safe_load((PROJECT_ROOT / "dbt" / name / "dbt_project.yml").read_text())
+        assert "DBT_PACKAGES_INSTALL_PATH" in config.get("packages-install-path", ""), name
+
+
+def test_a_full_work_dir_is_one_line_naming_it(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The temporary location fills up while dbt writes: a failed result naming the path and setting."""
+    import errno
+
+    from tasks.dbt import runner
+
+    project = make_project(tmp_path, broken=False)
+    work = tmp_path / "work"
+
+    def full(settings, profiles_dir):  # noqa: ANN001, ANN202
+        raise OSError(errno.ENOSPC, "No space left on device", str(profiles_dir / "profiles.yml"))
+
+    monkeypatch.setattr(runner, "write_profiles", full)
+    result = build_project(project, settings_for(tmp_path), work_dir=work, use_prefect=False)
+    assert not result.success
+    assert result.message == (f"dbt could not write under {work}/profiles/profiles.yml (MSSP_TEMP_LOCATION): "
+                              "No space left on device")
+
+
+@pytest.mark.slow
+def test_inside_a_flow_warnings_are_reported_and_logs_carry_no_colour_codes(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_server: None
+) -> None:
+    import logging
+
+    from prefect import flow
+
+    project = make_project(tmp_path / "code", broken=False)
+    add_local_package(project)
+    add_warn_test(project)
+    monkeypatch.chdir(tmp_path)
+    settings = load_settings(output_location=str(tmp_path / "out.duckdb"), temp_location="data/tmp")
+    messages: list[str] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            messages.append(record.getMessage())
+
+    handler = Keep(level=logging.DEBUG)
+    logging.getLogger("prefect").addHandler(handler)
+
+    @flow
+    def run_dbt():  # noqa: ANN202
+        return build_project(project, settings, dbt_vars={"extra_id": 3}, work_dir=settings.temp_path / "dbt" / "tiny")
+
+    try:
+        result = run_dbt()
+    finally:
+        logging.getLogger("prefect").removeHandler(handler)
+    assert result.success, result
+    assert result.warned_nodes == ("good_has_no_rows",)
+    assert (tmp_path / "data" / "tmp" / "dbt" / "tiny" / "target" / "run_results.json").is_file()
+    assert not (project / "target").exists() and not (project / "dbt_packages").exists()
+    dbt_lines = [m for m in messages if "good_has_no_rows" in m]
+    assert dbt_lines, messages[-20:]
+    assert not [m for m in messages if "\x1b[" in m], [m for m in messages if "\x1b[" in m][:3]
