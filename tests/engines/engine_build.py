@@ -70,3 +70,34 @@ def assert_same_finals(reference: Path, other: Query, skip: Callable[[str], bool
     assert {r: d for r, d in diff.items() if d} == {}
     for relation in MUST_HAVE_ROWS:  # the comparison is not vacuous
         assert counts.get(relation, 0) > 0, (relation, counts)
+
+
+def compile_on(output: dict[str, Any], tmp: Path, projects: tuple[str, ...] = PROJECTS) -> dict[str, Path]:
+    """``dbt compile`` of each project's models against ``output`` (introspection runs on the engine;
+    tests are left out: the contract test introspects the built finals);
+    returns project -> its compiled folder. Fails on any compile error."""
+    import yaml
+    from dbt.cli.main import dbtRunner
+
+    profiles = tmp / "profiles"
+    profiles.mkdir(parents=True, exist_ok=True)
+    (profiles / "profiles.yml").write_text(yaml.safe_dump(
+        {runner.PROFILE_NAME: {"target": "default", "outputs": {"default": output}}}), encoding="utf-8")
+    out = {}
+    for project in projects:
+        target = tmp / f"target-{project}"
+        started = time.monotonic()
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setenv("DBT_LOG_PATH", str(tmp / "logs"))
+            res = dbtRunner().invoke([
+                "compile", "--select", "resource_type:model", "--indirect-selection", "empty",
+                "--project-dir", str(REPO / "dbt" / project), "--profiles-dir", str(profiles),
+                "--target-path", str(target), "--log-level", "warn"])
+        print(f"{output['type']} dbt compile {project}: {time.monotonic() - started:.1f}s")
+        assert res.success, (project, res.exception)
+        out[project] = target / "compiled" / project
+    return out
+
+
+def compiled_sql(folder: Path) -> str:
+    return "\n".join(p.read_text(encoding="utf-8") for p in sorted(folder.rglob("*.sql")))

@@ -80,12 +80,16 @@ class PgRedshiftDialect(RedshiftDialect):
         return str(self.fs.root / uri.removeprefix("s3://"))  # COPY reads the local copy
 
 
-def _ingest(store_root: Path, backend: Any) -> list[FileOutcome]:
+def ingest_store(store_root: Path, backend: Any) -> list[FileOutcome]:
+    """Catalog the store and load every file into ``backend`` (closed afterwards)."""
     store = Store(str(store_root))
-    with tempfile.TemporaryDirectory(prefix="engine-load-") as tmp:
-        backend.prepare()
-        catalog = build_catalog(store, Path(tmp))
-        return [ingest_entry(e, store, backend, run_id="engines", temp_dir=Path(tmp)) for e in catalog.entries]
+    try:
+        with tempfile.TemporaryDirectory(prefix="engine-load-") as tmp:
+            backend.prepare()
+            catalog = build_catalog(store, Path(tmp))
+            return [ingest_entry(e, store, backend, run_id="engines", temp_dir=Path(tmp)) for e in catalog.entries]
+    finally:
+        backend.close()
 
 
 def load_postgres(store_root: Path, dsn: str) -> list[FileOutcome]:
@@ -104,8 +108,4 @@ def load_postgres(store_root: Path, dsn: str) -> list[FileOutcome]:
             self._conn.close()
 
     with tempfile.TemporaryDirectory(prefix="s3-stand-in-") as staging:
-        backend = RedshiftBackend(Conn, PgRedshiftDialect(Path(staging)))
-        try:
-            return _ingest(store_root, backend)
-        finally:
-            backend.close()
+        return ingest_store(store_root, RedshiftBackend(Conn, PgRedshiftDialect(Path(staging))))
