@@ -13,3 +13,11 @@
                 ~ " || '-' || lpad(split_part(" ~ expr ~ ", '/', 2), 2, '0')", 'date') }}
     end
 {%- endmacro %}
+
+{#- Spark / Databricks: no regexp_full_match / try_strptime; rlike + try_to_date (ANSI-safe). -#}
+{% macro spark__alr_date(expr) -%}
+    case
+        when {{ expr }} rlike '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$'
+            then try_to_date({{ expr }}, 'M/d/yyyy')
+    end
+{%- endmacro %}
