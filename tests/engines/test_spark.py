@@ -16,6 +16,7 @@ tests/integration/test_backend_semantics.py), and dbt writes Parquet tables.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import time
 from collections.abc import Iterator
@@ -52,6 +53,7 @@ def spark() -> Iterator[Any]:
         yield session
     finally:
         session.stop()
+        shutil.rmtree(root, ignore_errors=True)
 
 
 def _load_raw(spark: Any, reference: Reference, tmp: Path) -> None:
