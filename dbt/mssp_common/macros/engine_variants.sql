@@ -15,6 +15,9 @@
     {%- elif t.startswith('decimal') or t.startswith('numeric') -%}
     (case when {{ txt }} ~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)$'
         then cast({{ txt }} as {{ data_type }}) end)
+    {%- elif t in ('double', 'float', 'real', 'doubleprecision') -%}
+    (case when {{ txt }} ~ '^[+-]?([0-9]+([.][0-9]*)?|[.][0-9]+)([eE][+-]?[0-9]+)?$'
+        then cast({{ txt }} as double precision) end)
     {%- elif t == 'date' -%}
     (case when {{ txt }} ~ '^[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$' then
         case when cast(substr({{ txt }}, 9, 2) as integer) <= extract(day from
