@@ -28,7 +28,16 @@ from prefect.tasks import exponential_backoff
 from blocks.datahub import resolve_datahub_credentials
 from blocks.store import resolve_storage_options
 from tasks.datahub.client import AcomsCli, DatahubClient, RemoteFile
-from tasks.datahub.state import CodeResult, DownloadState, fetch_code, file_key, needed_files, now_stamp, state_lock
+from tasks.datahub.state import (
+    CodeResult,
+    DownloadState,
+    fetch_code,
+    file_key,
+    needed_files,
+    now_stamp,
+    remove_orphans,
+    state_lock,
+)
 from tasks.errors import ConfigError, DatahubFatalError, DownloadError, MsspError, TransientError
 from tasks.families import PROCESSED_CODES, WEEKLY_CCLF_CODE
 from tasks.settings import Settings, load_settings
@@ -133,6 +142,9 @@ def download(
     aco = settings.aco_id
     store = Store(settings.file_store, resolve_storage_options(settings))
     work = settings.temp_path.resolve() / "datahub"
+    left = remove_orphans(work / "calls") + remove_orphans(work / "staging")
+    if left:
+        logger.warning("removed %d folder(s) left in %s by a run that was killed", len(left), work)
     client = AcomsCli(
         settings.datahub_cli, resolve_datahub_credentials(settings),
         work_root=work / "calls", pause=call_pause_seconds,

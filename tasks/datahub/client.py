@@ -19,6 +19,8 @@ The download state lives in ``tasks.datahub.state``.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import datetime as dt
 import os
 import re
@@ -26,6 +28,7 @@ import shlex
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -43,6 +46,7 @@ from tasks.errors import (
     DatahubTransientError,
     DownloadError,
 )
+from tasks.lock import owner_tag
 
 CONFIG_NAME = "config.txt"
 DEFAULT_TIMEOUT_SECONDS = 1800.0
@@ -301,7 +305,8 @@ class AcomsCli:
     @contextmanager
     def _private_dir(self) -> Iterator[Path]:
         self.work_root.mkdir(parents=True, exist_ok=True)
-        workdir = Path(tempfile.mkdtemp(prefix="acoms-", dir=self.work_root))  # mode 0700
+        # tagged with this process, so a later run removes it if this one is killed (remove_orphans)
+        workdir = Path(tempfile.mkdtemp(prefix=f"acoms-{owner_tag()}-", dir=self.work_root))  # mode 0700
         try:
             os.chmod(workdir, 0o700)
             yield workdir
@@ -311,9 +316,14 @@ class AcomsCli:
     def _run(
         self, args: list[str], cwd: Path, stdin: str | None = None, timeout: float | None = None
     ) -> tuple[int, str, bool]:
-        """(exit code, stderr or else stdout, timed out). Kills the process group on timeout."""
+        """(exit code, stderr or else stdout, timed out).
+
+        The client runs in its own process group, which is killed on a timeout and on any
+        exception here (KeyboardInterrupt, a cancelled run); on Linux the client also gets
+        SIGKILL when this process dies without cleaning up (SIGKILL, OOM).
+        """
         proc = subprocess.Popen(
-            [*self.argv0, *args], cwd=cwd, start_new_session=True,
+            [*self.argv0, *args], cwd=cwd, start_new_session=True, preexec_fn=_die_with_parent(),
             stdin=subprocess.PIPE if stdin is not None else subprocess.DEVNULL,
             stdout=subprocess.PIPE, stderr=subprocess.PIPE,
         )
@@ -321,9 +331,13 @@ class AcomsCli:
             out, err = proc.communicate(stdin.encode() if stdin else None, timeout or self.timeout)
             timed_out = False
         except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
+            _kill_group(proc)
             out, err = proc.communicate()
             timed_out = True
+        except BaseException:
+            _kill_group(proc)
+            proc.wait()
+            raise
         stdout = out.decode("utf-8", "replace")
         if proc.returncode != 0 or timed_out:
             stdout = err.decode("utf-8", "replace").strip() or stdout
@@ -344,6 +358,36 @@ class AcomsCli:
         detail = (lines[-1] if lines else "no output")[:200]
         cls = DatahubTransientError if kind == "transient" else DownloadError
         return cls(f"Data Hub {what} failed: {detail}")
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
+
+
+PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent() -> Callable[[], None] | None:
+    """A ``preexec_fn`` asking Linux to SIGKILL the child when its parent dies; None elsewhere.
+
+    ``prctl`` is looked up before the fork, so the child only makes one C call. If the parent
+    died before the call took effect, the child exits at once.
+    """
+    if not sys.platform.startswith("linux"):
+        return None
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):
+        return None
+    parent = os.getpid()
+
+    def arm() -> None:
+        prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return arm
 
 
 def _write_private(path: Path, text: str) -> None:

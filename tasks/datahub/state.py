@@ -9,9 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import os
 import shutil
-import socket
 import tempfile
 import time
 from collections.abc import Iterator, Sequence
@@ -21,6 +19,7 @@ from pathlib import Path
 
 from tasks.datahub.client import DatahubClient, RemoteFile, created_after
 from tasks.errors import DatahubTransientError, DownloadError, LockError
+from tasks.lock import orphaned, owner_dead, owner_record, owner_tag
 from tasks.store import Store
 
 STATE_PATH = ".mssp/datahub_state.json"
@@ -82,26 +81,53 @@ class DownloadState:
 
 @contextmanager
 def state_lock(store: Store, stale_after: float = LOCK_STALE_SECONDS) -> Iterator[None]:
-    """Hold ``.mssp/datahub_state.lock`` (conditional create) for one download run."""
+    """Hold ``.mssp/datahub_state.lock`` (conditional create) for one download run.
+
+    The lock records pid, host and start time. A lock whose owner ran on this host and is gone
+    (killed) is taken over at once; one from another host only after ``stale_after`` seconds.
+    """
     now = time.time()
-    payload = json.dumps({"pid": os.getpid(), "host": socket.gethostname(), "created": now})
-    if not store.write_bytes(LOCK_PATH, payload.encode(), exclusive=True):
-        try:
-            held_since = float(json.loads(store.read_bytes(LOCK_PATH) or b"{}")["created"])
-        except (ValueError, KeyError, TypeError):
-            held_since = now
-        if now - held_since < stale_after:
+    payload = json.dumps(owner_record(now)).encode()
+    if not store.write_bytes(LOCK_PATH, payload, exclusive=True):
+        held = store.read_bytes(LOCK_PATH) or b""
+        holder = _holder(held)
+        dead = owner_dead(holder.get("pid"), holder.get("host"), holder.get("created"))
+        if not dead and now - _created(holder, now) < stale_after:
             raise LockError(
-                f"the Data Hub download state of {store.url} is locked by another run; "
-                f"remove {LOCK_PATH} if no download is running"
+                f"the Data Hub download state of {store.url} is locked by another run "
+                f"({_describe(holder)}); remove {LOCK_PATH} if no download is running"
             )
-        store.remove(LOCK_PATH)
-        if not store.write_bytes(LOCK_PATH, payload.encode(), exclusive=True):
+        if store.read_bytes(LOCK_PATH) == held:  # still the stale one: take it over
+            store.remove(LOCK_PATH)
+        if not store.write_bytes(LOCK_PATH, payload, exclusive=True):
             raise LockError(f"the Data Hub download state of {store.url} is locked by another run")
     try:
         yield
     finally:
-        store.remove(LOCK_PATH)
+        if store.read_bytes(LOCK_PATH) == payload:  # never remove a lock another run took over
+            store.remove(LOCK_PATH)
+
+
+def _holder(raw: bytes) -> dict[str, object]:
+    try:
+        value = json.loads(raw or b"{}")
+    except ValueError:
+        return {}
+    return value if isinstance(value, dict) else {}
+
+
+def _created(holder: dict[str, object], default: float) -> float:
+    try:
+        return float(holder["created"])  # type: ignore[arg-type]
+    except (KeyError, TypeError, ValueError):
+        return default
+
+
+def _describe(holder: dict[str, object]) -> str:
+    if not holder:
+        return "owner unknown"
+    started = dt.datetime.fromtimestamp(_created(holder, 0.0), dt.UTC).isoformat(timespec="seconds")
+    return f"process {holder.get('pid')} on {holder.get('host')} since {started}"
 
 
 # --- the per-(ACO, year, code) procedure (§5.6) -------------------------------------------
@@ -149,7 +175,7 @@ def fetch_code(
     if not pending:
         return result
     staging_root.mkdir(parents=True, exist_ok=True)
-    stage = Path(tempfile.mkdtemp(prefix=f"{aco}-{year}-{code}-", dir=staging_root))
+    stage = Path(tempfile.mkdtemp(prefix=f"stage-{owner_tag()}-{aco}-{year}-{code}-", dir=staging_root))
     try:
         client.download(aco, year, code, created_after(pending), stage)
         for remote in pending:
@@ -184,3 +210,16 @@ def _sha256_file(path: Path) -> str:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def remove_orphans(root: Path) -> list[str]:
+    """Remove folders under ``root`` left by killed runs (private call folders holding ``config.txt``
+    with the API secret, staged downloads); folders of live runs stay. Returns the names removed."""
+    removed = []
+    if not root.is_dir():
+        return removed
+    for entry in sorted(root.iterdir()):
+        if entry.is_dir() and not entry.is_symlink() and orphaned(entry.name):
+            shutil.rmtree(entry, ignore_errors=True)
+            removed.append(entry.name)
+    return removed
