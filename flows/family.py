@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ from prefect.task_runners import ThreadPoolTaskRunner
 from flows.console import PROGRESS, Progress
 from tasks.ingest import Expectation, ingest_entry, settle_unchanged
 from tasks.models import CatalogEntry, FileOutcome
+from tasks.run_problems import Halt, output_problem
 from tasks.store import Store
 
 
@@ -32,6 +33,8 @@ class LoadContext:
     temp_dir: Path
     full_refresh: bool
     parallelism: int
+    output_location: str = ""  # to tell a full/held output (the run halts) from one bad file
+    halt: Halt = field(default_factory=Halt)
 
 
 def _log(outcome: FileOutcome) -> None:
@@ -47,10 +50,22 @@ def _log(outcome: FileOutcome) -> None:
 
 
 @task(name="ingest-file", cache_policy=NO_CACHE, task_run_name="ingest {entry.file_name}")
-def ingest_file(entry: CatalogEntry, ctx: LoadContext, expect: Expectation | None = None) -> FileOutcome:
-    """Parse and load one file in one transaction; its ledger row says how it went."""
-    outcome = ingest_entry(entry, ctx.store, ctx.backend, run_id=ctx.run_id, temp_dir=ctx.temp_dir,
-                           full_refresh=ctx.full_refresh, expect=expect)
+def ingest_file(entry: CatalogEntry, ctx: LoadContext, expect: Expectation | None = None) -> FileOutcome | None:
+    """Parse and load one file in one transaction; its ledger row says how it went.
+
+    None: not attempted, because the output became unusable (``ctx.halt``); the next run loads it.
+    """
+    if ctx.halt.skip():
+        return None
+    try:
+        outcome = ingest_entry(entry, ctx.store, ctx.backend, run_id=ctx.run_id, temp_dir=ctx.temp_dir,
+                               full_refresh=ctx.full_refresh, expect=expect)
+    except Exception as exc:  # even the ledger row could not be written: one line, no traceback
+        outcome = FileOutcome(entry.file_path, entry.family, entry.kind.table if entry.kind else None, "failed",
+                              message=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500])
+    problem = output_problem(outcome.message or "", ctx.output_location) if outcome.status == "failed" else None
+    if problem:
+        ctx.halt.trip(problem)
     _log(outcome)
     return outcome
 
@@ -59,6 +74,9 @@ def ingest_many(entries: Sequence[CatalogEntry], ctx: LoadContext,
                 expectations: dict[str, Expectation] | None = None) -> list[FileOutcome]:
     """Settle files known unchanged, then submit one task per remaining file (largest first, so
     the pool stays busy) and wait for all."""
+    if ctx.halt.reason:
+        ctx.halt.not_attempted += len(entries)
+        return []
     settled, remaining = settle_unchanged(list(entries), ctx.backend, run_id=ctx.run_id,
                                           full_refresh=ctx.full_refresh)
     if settled:
@@ -69,10 +87,12 @@ def ingest_many(entries: Sequence[CatalogEntry], ctx: LoadContext,
     progress = Progress(entries[0].family if entries else "files", len(ordered), get_run_logger())
     for entry, future in zip(ordered, futures, strict=True):
         try:
-            outcomes.append(future.result())
+            outcome = future.result()
         except Exception as exc:  # a crash outside ingest_entry's own handling
-            outcomes.append(FileOutcome(entry.file_path, entry.family, entry.kind.table if entry.kind else None,
-                                        "failed", message=f"{type(exc).__name__}: {exc}"[:500]))
+            outcome = FileOutcome(entry.file_path, entry.family, entry.kind.table if entry.kind else None,
+                                  "failed", message=f"{type(exc).__name__}: {exc}"[:500])
+        if outcome is not None:
+            outcomes.append(outcome)
         progress.step()
     return settled + outcomes
 

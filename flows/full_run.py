@@ -168,22 +168,14 @@ def full_run(
         return Failed(message=f"configuration error: {problem}")
     summary = RunSummary()
     run_id = str(get_run_context().flow_run.id)
-    try:
+    try:  # the lock covers the whole run: a second run on this output never loads while this one builds dbt
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
-            if not skip_download and settings.download_mode != "skip":
-                pause = {"call_pause_seconds": 0.0, "retry_base_seconds": 0.5} if demo else {}
-                with summary.stage("download"):
-                    summary.download = download(settings, **pause)
-            with summary.stage("catalog+load"):
-                _load_everything(settings, summary, run_id)
+            report_path = _run_stages(settings, summary, run_id, demo=demo, skip_download=skip_download)
     except (LockError, DownloadError, ConfigError) as exc:
         logger.error(str(exc))
         return Failed(message=str(exc))
-    if settings.run_dbt:
-        with summary.stage("dbt"):
-            run_dbt_builds(settings, summary, run_id)
-    with summary.stage("report"):
-        report_path = write_report(settings, summary)
+    for error in summary.errors:
+        logger.error(error)
     print(summary.render_text())
     publish(summary, settings.aco_id)
     if report_path is not None:
@@ -193,11 +185,43 @@ def full_run(
     return Completed(message="all files loaded", data=summary.table_rows())
 
 
-def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str, *, force: bool = False) -> None:
-    """dbt/alr then dbt/cclf, after every raw load has committed; failures name their nodes.
+def _run_stages(settings: Settings, summary: RunSummary, run_id: str, *, demo: bool,
+                skip_download: bool) -> Path | None:
+    """download → catalog + load → dbt → report (all under the run lock); the report's path."""
+    if not skip_download and settings.download_mode != "skip":
+        pause = {"call_pause_seconds": 0.0, "retry_base_seconds": 0.5} if demo else {}
+        with summary.stage("download"):
+            summary.download = download(settings, **pause)
+    with summary.stage("catalog+load"):
+        _load_everything(settings, summary, run_id)
+    if summary.errors:  # the output is full or held: dbt and the report would fail the same way
+        return None
+    work_root = dbt_work_root(settings, run_id)
+    try:
+        if settings.run_dbt:
+            with summary.stage("dbt"):
+                run_dbt_builds(settings, summary, run_id, work_root=work_root)
+        with summary.stage("report"):
+            return write_report(settings, summary)
+    finally:
+        if summary.dbt.get("success", True):
+            _remove_tree(work_root)
+        else:
+            get_run_logger().info(f"dbt work files (logs/dbt.log, target/) kept in {work_root}")
+
+
+def dbt_work_root(settings: Settings, run_id: str) -> Path:
+    """This run's dbt work folder (profiles.yml, target/, logs/, packages), absolute, in the temp location."""
+    return settings.temp_path.resolve() / run_id / "dbt"
+
+
+def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str, *, force: bool = False,
+                   work_root: Path | None = None) -> None:
+    """dbt/alr, dbt/cclf, dbt/mssp after every raw load has committed; failures name their nodes.
 
     A project that is up to date with the ledger (built successfully after the last load)
-    is skipped, so a run after a failure redoes only what did not commit.
+    is skipped, so a run after a failure redoes only what did not commit. dbt's work files go
+    to ``work_root/<project>`` (default: this run's folder in the temp location).
     """
     from tasks.dbt.build_state import needs_build, record_build
     from tasks.dbt.runner import build_project
@@ -211,7 +235,7 @@ def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str, *, forc
             skipped.append(project)
             logger.info(f"dbt/{project}: up to date with the ledger, not rebuilt")
             continue
-        work_dir = settings.temp_path / "dbt" / project
+        work_dir = (work_root or dbt_work_root(settings, run_id)) / project
         result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
                                work_dir=work_dir)
         if warehouse is not None:
@@ -223,8 +247,13 @@ def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str, *, forc
             logger.info(f"dbt/{project}: {result.status_counts}")
         else:
             logger.error(f"dbt/{project} failed: {', '.join(result.failed_nodes) or result.message}")
-    failed = [f"dbt/{p}: {n}" for p, r in results.items() for n in (r.failed_nodes or ([] if r.success else ["build"]))]
-    summary.dbt = {"success": not failed, "failed_nodes": failed, "row_counts": rows, "skipped": skipped,
+    failed = [f"dbt/{p}: {n}" for p, r in results.items()
+              for n in (r.failed_nodes or ([] if r.success else [r.message or "build"]))]
+    warned = [f"dbt/{p}: {n}" for p, r in results.items() for n in r.warned_nodes]
+    for node in warned:
+        logger.warning(f"dbt warning: {node}")
+    summary.dbt = {"success": not failed, "failed_nodes": failed, "warned_nodes": warned, "row_counts": rows,
+                   "skipped": skipped,
                    "status_counts": {p: r.status_counts for p, r in results.items()},
                    "run_results": [p for p in run_results if p.exists()]}
 
@@ -246,12 +275,16 @@ def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> No
     from blocks.store import resolve_storage_options
 
     store = Store(settings.file_store, resolve_storage_options(settings))
-    backend = open_backend(settings.output_type, settings.output_location,
-                           warehouse_block=settings.warehouse_block, settings=settings)
+    try:
+        backend = open_backend(settings.output_type, settings.output_location,
+                               warehouse_block=settings.warehouse_block, settings=settings)
+    except Exception as exc:  # e.g. another process holds the DuckDB file
+        _output_error(exc, settings, summary)
+        return
     try:
         backend.prepare()
         ctx = LoadContext(store, backend, run_id, settings.temp_path / run_id, settings.full_refresh,
-                          settings.parallelism)
+                          settings.parallelism, output_location=settings.output_location)
         catalog = catalog_store(store, settings)
         summary.skipped.extend(catalog.skipped)
         summary.add(record_unplaced(catalog, ctx))
@@ -259,12 +292,30 @@ def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> No
             entries = [e for e in catalog.entries if e.family == family]
             if entries:
                 summary.add(run_family(family, entries, ctx))
-        if settings.full_refresh:
+        if ctx.halt.reason:
+            summary.errors.append(f"{ctx.halt.reason}; {ctx.halt.not_attempted} files not attempted")
+        elif settings.full_refresh:
             present = {e.file_path for e in catalog.entries}
             backend.purge_missing(present, settings.families)
+    except Exception as exc:
+        _output_error(exc, settings, summary)
     finally:
-        backend.close()
+        try:
+            backend.close()
+        except Exception as exc:  # the final checkpoint on a full disk
+            if not summary.errors:
+                _output_error(exc, settings, summary)
         _remove_tree(settings.temp_path / run_id)
+
+
+def _output_error(exc: Exception, settings: Settings, summary: RunSummary) -> None:
+    """A full or held output becomes one summary line; anything else is a bug and is raised."""
+    from tasks.run_problems import output_problem
+
+    line = output_problem(exc, settings.output_location)
+    if line is None:
+        raise exc
+    summary.errors.append(line)
 
 
 def _remove_tree(path: Path) -> None:

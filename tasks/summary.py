@@ -29,6 +29,7 @@ class RunSummary:
     dbt: dict[str, object] = field(default_factory=dict)
     download: object | None = None  # flows.download.DownloadSummary when a download ran
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
+    errors: list[str] = field(default_factory=list)  # run-level: the output full or held (one line each)
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
@@ -51,11 +52,12 @@ class RunSummary:
 
     @property
     def ok(self) -> bool:
-        return not self.failed_files and not self.download_failed and self.dbt.get("success", True) is not False
+        return (not self.errors and not self.failed_files and not self.download_failed
+                and self.dbt.get("success", True) is not False)
 
     def failure_line(self) -> str:
         """One line naming what failed: files, then dbt nodes."""
-        parts = []
+        parts = list(self.errors)
         if self.download_failed:
             parts.append(f"{len(self.download_failed)} files did not download: "
                          + ", ".join(sorted(self.download_failed)[:5]))
@@ -88,7 +90,7 @@ class RunSummary:
     def render_text(self) -> str:
         header = f"{'family':<18}{'loaded':>8}{'replaced':>9}{'unchanged':>10}{'rejected':>9}{'failed':>7}" \
                  f"{'rows':>11}{'rejects':>9}{'warnings':>9}"
-        lines = ["Run summary"]
+        lines = ["Run summary", *(f"ERROR: {e}" for e in self.errors)]
         if self.download is not None:
             lines.append(self.download.render())  # type: ignore[attr-defined]
         redone = [o for o in self.outcomes if o.status in ("loaded", "replaced")]
@@ -118,6 +120,8 @@ class RunSummary:
                 lines.append(f"  dbt/{project}: up to date, not rebuilt")
             for node in self.dbt.get("failed_nodes", []):
                 lines.append(f"DBT FAILED: {node}")
+            for node in self.dbt.get("warned_nodes", []):
+                lines.append(f"DBT WARNING: {node}")
             for relation, count in sorted(self.dbt.get("row_counts", {}).items()):
                 lines.append(f"  {relation:<40}{count:>10} rows")
         return "\n".join(lines)
@@ -125,9 +129,9 @@ class RunSummary:
     def render_markdown(self) -> str:
         rows = self.table_rows()
         if not rows:
-            return "No files were found in the store."
+            return "\n".join([*(f"**Error:** {e}\n" for e in self.errors), "No files were found in the store."])
         cols = list(rows[0])
-        md = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+        md = [*(f"**Error:** {e}\n" for e in self.errors), "| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
         md += ["| " + " | ".join(str(r[c]) for c in cols) + " |" for r in rows]
         problems = [f"- **{o.status}** `{o.file_path}`: {o.message}" for o in self.failed_files]
         warnings = [f"- `{o.file_path}`: {w}" for o in self.outcomes for w in o.warnings]
@@ -136,6 +140,7 @@ class RunSummary:
         if self.dbt:
             md += ["", f"### dbt builds: {'ok' if self.dbt.get('success') else 'failed'}"]
             md += [f"- failed: `{n}`" for n in self.dbt.get("failed_nodes", [])]
+            md += [f"- warning: `{n}`" for n in self.dbt.get("warned_nodes", [])]
             md += [f"- `{r}`: {c} rows" for r, c in sorted(self.dbt.get("row_counts", {}).items())]
         if warnings:
             md += ["", "### Warnings", *warnings]
