@@ -12,6 +12,7 @@ import stat
 import tempfile
 import zipfile
 import zlib
+from collections import Counter
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -74,14 +75,19 @@ def iter_members(
 ) -> Iterator[Member]:
     """Every data member of a zip (recursing into nested zips), folders skipped.
 
+    Members sharing a name are all refused: a reader opening by name sees only the last one.
+
     Raises ``zipfile.BadZipFile`` (or OSError) when the container itself cannot be read.
     """
     with zipfile.ZipFile(outer) as archive:
+        names = Counter(info.filename for info in archive.infolist())
         for info in archive.infolist():
             if info.is_dir():
                 continue
             path = (*prefix, info.filename)
             reason = refusal(info, max_ratio)
+            if names[info.filename] > 1:  # zipfile.open(name) would read only the last of them
+                reason = f"{names[info.filename]} members named {info.filename} in one zip: none is read"
             if reason:
                 yield Member(path, info.file_size, reason)
                 continue

@@ -94,3 +94,17 @@ def test_workbooks_are_data_files_not_containers(store_root: Path, tmp_path: Pat
     write(store_root, f"A1234/2025/118/{name}", zip_bytes([("xl/workbook.xml", b"<x/>")]))
     (entry,) = catalog(store_root, tmp_path).entries
     assert entry.kind is not None and entry.kind.family == "benchmark" and entry.member_path == ()
+
+
+def test_two_members_with_one_name_are_both_refused(store_root: Path, tmp_path: Path) -> None:
+    import warnings
+
+    with warnings.catch_warnings():  # zipfile warns about the duplicate name it is asked to write
+        warnings.simplefilter("ignore", UserWarning)
+        inner = zip_bytes([(CCLF1, b"first\n"), (CCLF1, b"second\n")])
+        write(store_root, "A1234/2024/113/P.A1234.ACO.ZCY24.D240115.T1112200.zip",
+              zip_bytes([("P.A1234.ACO.ZCY24.D240115.T1112201.zip", inner), ("other.zip", inner)]))
+    cat = catalog(store_root, tmp_path)
+    claims = [e for e in cat.entries if e.file_name == CCLF1]
+    assert len(claims) == 4
+    assert all(e.kind is None and f"2 members named {CCLF1}" in (e.reject_reason or "") for e in claims), claims
