@@ -123,6 +123,33 @@ PROCESSED_CODES: frozenset[str] = frozenset(
 """Data Hub file-type codes downloaded and cataloged by default (mssp_files.md §5.7)."""
 WEEKLY_CCLF_CODE = "305"
 
+# Column names (normalized) each CSV family is known to carry; a first line holding one of them
+# is a header (mssp_files.md §4.2). Other first lines must have the CMS-name shape instead
+# (tasks/parsers/delimited.py:header_problem). Membership is enough: CMS adds columns by year.
+KNOWN_COLUMNS: dict[Family, frozenset[str]] = {
+    "alr": frozenset(
+        {"bene_mbi_id", "bene_hic_num", "bene_1st_name", "bene_last_name", "bene_sex_cd",
+         "bene_brth_dt", "bene_death_dt", "master_id", "b_em_line_cnt_t", "enrollflag1",
+         "hcc_version", "geo_ssa_cnty_cd_name", "geo_ssa_state_name", "state_county_cd",
+         "va_tin", "va_npi", "assignment_type", "plur_r05", "ab_r01", "tin", "npi"}
+    ),
+    "reports": frozenset(
+        {"aco_id", "bene_mbi_id", "performance_year", "quarter", "payment_quarter",
+         "payment_type", "payment_month", "payment_amt", "risk_category", "tot_exp"}
+    ),
+    "mcqm": frozenset(
+        {"aco_id", "prfmnc_yr_num", "qrt_num", "bene_mbi_id", "bene_1st_name",
+         "bene_last_name", "bene_brth_dt"}
+    ),
+    "shadow_bundles": frozenset(
+        {"bene_mbi_id", "clm_id", "clm_from_dt", "clm_thru_dt", "prvdr_npi", "clm_pmt_amt"}
+    ),
+    "participant_list": frozenset(
+        {"aco_id", "participant_tin", "participant_legal_business_name", "individual_npi",
+         "organizational_npi", "ccn", "provider_type", "start_date", "end_date"}
+    ),
+}
+
 # --- name patterns -----------------------------------------------------------------------
 
 CCLF_NAME = re.compile(

@@ -4,7 +4,8 @@ Rules (mssp_files.md §4.2): strip a UTF-8 BOM; CRLF, LF and a missing final new
 RFC 4180 quoting (commas, quotes and newlines inside fields); UTF-8, else Latin-1 (noted).
 Header names are normalized (``normalize_headers``); values are trimmed text, blank → NULL.
 A record whose field count differs from the header's is a reject naming its line; it is never
-shifted or dropped. No header (empty file, binary content) → ``FileRejected``.
+shifted or dropped. No header (empty file, binary content, or a first line that is data:
+``header_problem``) → ``FileRejected`` with a reason naming cell positions, never values.
 
 The stream is copied once into a spooled temporary file while its bytes are checked as UTF-8,
 so the encoding is decided before the first row and memory stays bounded.
@@ -25,6 +26,7 @@ from typing import BinaryIO
 import pyarrow as pa
 
 from tasks.errors import FileRejected
+from tasks.families import KNOWN_COLUMNS
 from tasks.models import METADATA_COLUMNS, CatalogEntry, ParsedBatch, ParseReport, Reject
 
 BATCH_ROWS = 50_000
@@ -148,10 +150,50 @@ def _check_not_binary(entry: CatalogEntry, head: bytes) -> None:
         raise FileRejected(entry.file_path, "binary content: not a CSV file")
 
 
-def _is_name(raw: str) -> bool:
-    """A header cell that reads as a column name: not blank and not starting with a digit."""
-    value = raw.strip().strip('"').strip()
-    return bool(value) and not value[0].isdigit() and bool(normalize_header(value))
+# A first line is a header when no cell looks like a value and (a cell is a name the family
+# is known to carry, or every non-blank cell has the CMS-name shape). Anything else is data:
+# the file is rejected, because taking it as the header would lose that record and turn its
+# values (MBIs, names, birth dates) into column names (PHI in the warehouse catalog).
+# The shape: letters, digits, underscores and spaces, with a letter; also the punctuation CMS
+# headers carry (hyphen, parentheses, slash, dot, #, %: "Start Date (MM/DD)", §4.2 quirk 9).
+_NAME_SHAPE = re.compile(r"[A-Za-z0-9_ ()/.#%-]*[A-Za-z][A-Za-z0-9_ ()/.#%-]*", re.ASCII)
+_MBI = re.compile(r"[1-9][A-Z][A-Z0-9][0-9][A-Z][A-Z0-9][0-9][A-Z]{2}[0-9]{2}", re.ASCII | re.I)
+_DATE = re.compile(r"[0-9]{1,4}[-/.][0-9]{1,2}[-/.][0-9]{1,4}", re.ASCII)
+_DIGIT_RUN = re.compile(r"[0-9]{5}", re.ASCII)
+
+
+def _looks_like_value(cell: str) -> str | None:
+    """Why a header cell reads as data (an MBI, a date, a number), or None."""
+    compact = cell.replace("-", "").replace(" ", "")
+    if _MBI.fullmatch(compact):
+        return "an MBI"
+    if _DATE.fullmatch(cell) or _DIGIT_RUN.search(cell):
+        return "a date or a number"
+    try:
+        float(cell.replace(",", ""))
+    except ValueError:
+        return None
+    return "a number"
+
+
+def header_problem(raw: Sequence[str], known: frozenset[str] = frozenset()) -> str | None:
+    """Why the first line ``raw`` is not a header (cell positions only, never values), or None."""
+    cells = [(i, c.strip().strip('"').strip()) for i, c in enumerate(raw, start=1)]
+    cells = [(i, c) for i, c in cells if c]
+    if not cells:
+        return "no CSV header row"
+    for i, cell in cells:
+        if why := _looks_like_value(cell):
+            return f"first line is not a CSV header (cell {i} looks like {why})"
+    if any(normalize_header(c) in known for _, c in cells):
+        return None
+    odd = [i for i, c in cells if not _NAME_SHAPE.fullmatch(c)]
+    if odd:
+        return (
+            f"first line is not a CSV header (no known column name; cell {odd[0]} is not "
+            "shaped like a column name)"
+        )
+    return None
 
 
 # --- the parser -----------------------------------------------------------------------------
@@ -185,10 +227,11 @@ def _parse_text(
         header = next(reader, None)
     except csv.Error as e:
         raise FileRejected(entry.file_path, f"unreadable CSV header: {e}") from e
-    if header is None or not any(h.strip() for h in header):
+    if header is None:
         raise FileRejected(entry.file_path, "no CSV header row")
-    if not any(_is_name(h) for h in header):
-        raise FileRejected(entry.file_path, "no CSV header row (first line holds no names)")
+    known = KNOWN_COLUMNS.get(entry.kind.family, frozenset()) if entry.kind else frozenset()
+    if problem := header_problem(header, known):
+        raise FileRejected(entry.file_path, problem)
     extra = extra_columns(entry)
     columns = normalize_headers(header, reserved=tuple(extra))
     width = len(columns)

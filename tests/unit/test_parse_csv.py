@@ -160,3 +160,48 @@ def test_mcqm_csv_gets_period_and_shadow_bundle_table() -> None:
     ]
     entry = _entry("DM_A1234_January_2025.csv", ("P.A1234.ACO.SBMON.D250310.T0800000.zip",))
     assert _parse(b"X\n1\n", entry)[0][0].table == "shadow_bundles_dm"
+
+
+# --- a first line that is data is not a header (issue 14 item 2) ----------------------------
+
+_DATA_LINE = b"1EG4TE5MK73,,JANE,DOE,2,01/02/1950,\n"
+
+
+@pytest.mark.parametrize(
+    "first",
+    [
+        _DATA_LINE,
+        b"JANE,DOE,1EG4-TE5-MK73\n",  # an MBI with dashes
+        b"JANE,DOE,1950-01-02\n",  # an ISO birth date
+        b"SMITH,123456789,ACME LLC\n",  # a TIN
+        b"JANE,O'BRIEN,F\n",  # names only, no known column, not name-shaped
+        b"A1234,12.50,7\n",  # numbers
+    ],
+)
+def test_a_first_line_of_data_rejects_the_file_without_its_values(first: bytes) -> None:
+    with pytest.raises(FileRejected) as caught:
+        _parse(first + b"2AB3CD4EF56,,JOHN,ROE,1,03/04/1960,\n")
+    reason = caught.value.reason
+    assert reason.startswith("first line is not a CSV header")
+    for value in first.decode().strip().replace("-", ",").split(","):
+        if len(value) > 1:
+            assert value not in reason
+
+
+def test_known_column_names_and_cms_shapes_pass_as_headers() -> None:
+    from tasks.parsers.delimited import header_problem
+
+    known = frozenset({"bene_mbi_id"})
+    assert header_problem(["BENE_MBI_ID", "O'Brien flag"], known) is None  # a known name
+    assert header_problem(["ACO ID", "Start Date (MM/DD)", "2nd-Col", "PCT_%"]) is None
+    assert header_problem(["BENE_MBI_ID", "1EG4TE5MK73"], known) is not None  # data wins
+    assert header_problem(["", " "]) == "no CSV header row"
+
+
+def test_a_real_alr_header_still_loads_the_first_record() -> None:
+    from demo.synthetic.alr import ID7
+
+    header = ",".join(ID7).encode() + b"\n"
+    batches, rows, _, report = _parse(header + _DATA_LINE)
+    assert report.records_seen == 1 and len(rows) == 1  # header + 1 record: 1 record seen
+    assert batches[0].rows.column_names[:1] == ["bene_mbi_id"]
