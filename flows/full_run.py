@@ -296,7 +296,7 @@ def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> No
             summary.errors.append(f"{ctx.halt.reason}; {ctx.halt.not_attempted} files not attempted")
         elif settings.full_refresh:
             present = {e.file_path for e in catalog.entries}
-            backend.purge_missing(present, settings.families)
+            backend.purge_missing(present, settings.families, run_id)
     except Exception as exc:
         _output_error(exc, settings, summary)
     finally:

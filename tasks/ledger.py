@@ -7,6 +7,8 @@ from __future__ import annotations
 
 LEDGER_SCHEMA = "mssp_meta"
 RAW_SCHEMA = "raw_data"
+REMOVED_MESSAGE = "no longer in the file store: its rows were removed (full refresh)"
+"""The ``message`` of a ``removed`` ledger row (a full refresh purged a file gone from the store)."""
 
 FILE_LOADS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("load_id", "VARCHAR"),

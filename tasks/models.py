@@ -12,7 +12,7 @@ import pyarrow as pa
 from tasks.families import FileKind
 from tasks.ledger import RAW_METADATA_COLUMNS
 
-Status = Literal["loaded", "replaced", "unchanged", "rejected", "failed"]
+Status = Literal["loaded", "replaced", "unchanged", "rejected", "failed", "duplicate", "removed"]
 
 METADATA_COLUMNS = tuple(name for name, _ in RAW_METADATA_COLUMNS)
 """Columns the loader adds to every raw table (contract §4)."""

@@ -9,7 +9,8 @@ from dataclasses import dataclass, field
 
 from tasks.models import FileOutcome
 
-STATUSES = ("loaded", "replaced", "unchanged", "rejected", "failed")
+STATUSES = ("loaded", "replaced", "unchanged", "rejected", "failed", "duplicate", "removed")
+"""Every ledger status; only ``rejected`` and ``failed`` are failures (see ``failed_files``)."""
 
 
 @dataclass

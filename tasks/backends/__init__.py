@@ -50,8 +50,10 @@ class Backend(Protocol):
         self, entry: CatalogEntry, ctx: LedgerContext, replace: PriorLoad | None, lock_key: str
     ) -> AbstractContextManager[FileWriter]: ...
 
-    def purge_missing(self, present_paths: set[str], families: tuple[str, ...]) -> int:
-        """Full refresh: drop rows of files no longer in the store; returns files purged."""
+    def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
+        """Full refresh: drop rows, rejects and fingerprint of files no longer in the store and
+        record each as ``removed`` in run ``run_id`` (so a restored file loads again); files whose
+        latest ledger row is already ``removed`` are skipped. Returns files purged."""
 
     def close(self) -> None: ...
 

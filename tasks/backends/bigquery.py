@@ -153,7 +153,7 @@ class BigQueryBackend:
             self.client.load_table_from_file(fh, f"{self.project}.{LEDGER_SCHEMA}.{stage}",
                                              job_config=config).result()
 
-    def purge_missing(self, present_paths: set[str], families: tuple[str, ...]) -> int:
+    def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
         with self._lock:
             loaded = self._purge_candidates(families)
             gone = [(p, t) for p, t in loaded if p not in present_paths]

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,10 +19,13 @@ import duckdb
 import pyarrow as pa
 
 from tasks.backends import LedgerContext, PriorLoad
-from tasks.ledger import LEDGER_DDL, LEDGER_SCHEMA, RAW_METADATA_COLUMNS, RAW_SCHEMA
+from tasks.ledger import LEDGER_DDL, LEDGER_SCHEMA, RAW_METADATA_COLUMNS, RAW_SCHEMA, REMOVED_MESSAGE
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
 
 META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
+SETTLED = "('loaded', 'replaced', 'unchanged', 'removed')"
+"""Ledger statuses that say what a file's rows are now; the latest of them wins."""
+LATEST_FIRST = "finished_at desc"
 MEMORY_LIMIT = "1GB"
 
 
@@ -64,11 +68,11 @@ class DuckDBBackend:
         with self._cursor() as cur:
             row = cur.execute(
                 f"""select sha256, table_name, status from {LEDGER_SCHEMA}.file_loads
-                    where file_path = ? and status in ('loaded', 'replaced', 'unchanged')
-                    order by finished_at desc limit 1""",
+                    where file_path = ? and status in {SETTLED}
+                    order by {LATEST_FIRST} limit 1""",
                 [file_path],
             ).fetchone()
-        if row is None:
+        if row is None or row[2] == "removed":  # purged by a full refresh: its rows are gone
             return None
         tables = tuple(t for t in (row[1] or "").split(",") if t)
         return PriorLoad(row[0], tables, row[2])
@@ -84,12 +88,13 @@ class DuckDBBackend:
             rows = cur.execute(f"""
                 with latest as (
                     select file_path, sha256, table_name, status from {LEDGER_SCHEMA}.file_loads
-                    where status in ('loaded', 'replaced', 'unchanged')
-                    qualify row_number() over (partition by file_path order by finished_at desc) = 1)
+                    where status in {SETTLED}
+                    qualify row_number() over (partition by file_path order by {LATEST_FIRST}) = 1)
                 select l.file_path, l.sha256, l.table_name, l.status
                 from mssp_candidates c
                 join {LEDGER_SCHEMA}.file_fingerprints f using (file_path, fingerprint)
-                join latest l on l.file_path = c.file_path and l.sha256 = f.sha256""").fetchall()
+                join latest l on l.file_path = c.file_path and l.sha256 = f.sha256
+                where l.status <> 'removed'""").fetchall()
             cur.unregister("mssp_candidates")
         return {p: PriorLoad(sha, tuple(t for t in (tables or "").split(",") if t), status)
                 for p, sha, tables, status in rows}
@@ -141,22 +146,37 @@ class DuckDBBackend:
         ).fetchall()
         return [r[0] for r in rows] or None
 
-    def purge_missing(self, present_paths: set[str], families: tuple[str, ...]) -> int:
+    def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
+        """Full refresh: remove the rows, rejects and fingerprint of every file gone from the store,
+        and record each as ``removed`` so a later restore of the file loads it again."""
         with self._cursor() as cur:
-            loaded = cur.execute(
-                f"""select file_path, any_value(table_name) from {LEDGER_SCHEMA}.file_loads
-                    where status in ('loaded', 'replaced', 'unchanged') and family in
-                    (select unnest(?::varchar[])) group by file_path""",
+            latest = cur.execute(
+                f"""select file_path, family, table_name, sha256, status from {LEDGER_SCHEMA}.file_loads
+                    where status in {SETTLED} and family in (select unnest(?::varchar[]))
+                    qualify row_number() over (partition by file_path order by {LATEST_FIRST}) = 1""",
                 [list(families)],
             ).fetchall()
-            gone = [(p, t) for p, t in loaded if p not in present_paths]
+            gone = [row for row in latest if row[4] != "removed" and row[0] not in present_paths]
             cur.execute("begin transaction")
-            for path, tables in gone:
-                for table in (tables or "").split(","):
-                    if table and self.table_columns(cur, table):
-                        cur.execute(f"delete from {RAW_SCHEMA}.{quote(table)} where file_path = ?", [path])
-            cur.execute("commit")
+            try:
+                for path, family, tables, sha256, _ in gone:
+                    self._remove_file(cur, path, family, tables, sha256, run_id)
+                cur.execute("commit")
+            except BaseException:
+                _rollback(cur)
+                raise
         return len(gone)
+
+    def _remove_file(self, cur: duckdb.DuckDBPyConnection, path: str, family: str | None,
+                     tables: str | None, sha256: str | None, run_id: str) -> None:
+        """Delete one file's rows, rejects and fingerprint, and write its ``removed`` ledger row."""
+        for table in (tables or "").split(","):
+            if table and self.table_columns(cur, table):
+                cur.execute(f"delete from {RAW_SCHEMA}.{quote(table)} where file_path = ?", [path])
+        cur.execute(f"delete from {LEDGER_SCHEMA}.rejected_records where file_path = ?", [path])
+        cur.execute(f"delete from {LEDGER_SCHEMA}.file_fingerprints where file_path = ?", [path])
+        outcome = FileOutcome(path, family, tables, "removed", sha256=sha256, message=REMOVED_MESSAGE)
+        self._insert_ledger(cur, None, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()))
 
     def close(self) -> None:
         self._root.close()

@@ -112,7 +112,7 @@ class FabricBackend:
         finally:
             spool.cleanup()
 
-    def purge_missing(self, present_paths: set[str], families: tuple[str, ...]) -> int:
+    def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
         ledger = self._table(LEDGER_SCHEMA, "file_loads")
         if ledger is None:
             return 0

@@ -203,7 +203,7 @@ class ParquetBackend:
         except OSError as exc:
             log.warning("could not remove superseded parts of load %s: %s", old.load_id, exc)
 
-    def purge_missing(self, present_paths: set[str], families: tuple[str, ...]) -> int:
+    def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
         """Drop the parts of files no longer in the store (only for ``families``)."""
         paths = self.fs.glob(self._path(LEDGER_SCHEMA, "file_loads", "*.parquet"))
         family_of: dict[str, str] = {}

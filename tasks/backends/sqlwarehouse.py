@@ -288,7 +288,7 @@ class SqlWarehouseBackend:
             _execute(cur, sql, params)
         _execute(cur, *self._ledger_insert(writer.entry, outcome, writer.ctx))  # last: the commit record
 
-    def purge_missing(self, present_paths: set[str], families: tuple[str, ...]) -> int:
+    def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
         d = self.dialect
         if not families:
             return 0

@@ -148,3 +148,54 @@ def test_fingerprints_settle_unchanged_files_without_reading_them(cclf_store, wa
         backend.close()
     ledger = query(warehouse, "select count(*), count(sha256) from mssp_meta.file_loads where run_id = 'r2'")
     assert ledger == [(manifest.members - 1, manifest.members - 1)]
+
+
+def _run(store_root: Path, warehouse: Path, run_id: str, *, full_refresh: bool = False) -> list:
+    """One run as the flow does it: settle by fingerprint, ingest the rest, purge on full refresh."""
+    from tasks import ingest
+    from tasks.backends import open_backend
+    from tasks.catalog import build_catalog
+    from tasks.families import FAMILIES
+    from tasks.store import Store
+
+    store = Store(str(store_root))
+    backend = open_backend("DUCKDB", str(warehouse))
+    try:
+        backend.prepare()
+        entries = build_catalog(store, warehouse.parent / "tmp").entries
+        settled, remaining = ingest.settle_unchanged(entries, backend, run_id=run_id, full_refresh=full_refresh)
+        outcomes = settled + [ingest.ingest_entry(e, store, backend, run_id=run_id, temp_dir=warehouse.parent / "tmp",
+                                                  full_refresh=full_refresh) for e in remaining]
+        if full_refresh:
+            backend.purge_missing({e.file_path for e in entries}, tuple(FAMILIES), run_id)
+        return outcomes
+    finally:
+        backend.close()
+
+
+def test_a_bundle_purged_by_full_refresh_loads_again_when_restored(cclf_store, warehouse: Path,
+                                                                   tmp_path: Path) -> None:
+    store_root, manifest = cclf_store
+    _run(store_root, warehouse, "r1")
+    before = table_counts(warehouse)
+    bundle = store_root / manifest.files[0]
+    kept = tmp_path / "kept.zip"
+    shutil.move(bundle, kept)
+    _run(store_root, warehouse, "r2", full_refresh=True)
+    removed = query(warehouse, "select file_path, rows_loaded, message from mssp_meta.file_loads "
+                    "where run_id = 'r2' and status = 'removed'")
+    assert removed and all(p.startswith(manifest.files[0] + "/") and n == 0 and "no longer in the file store" in m
+                           for p, n, m in removed)
+    assert query(warehouse, "select count(*) from mssp_meta.file_fingerprints where file_path like ?",
+                 [manifest.files[0] + "/%"]) == [(0,)]
+    assert table_counts(warehouse) != before
+    _run(store_root, warehouse, "r3", full_refresh=True)  # a second purge finds nothing new to remove
+    assert query(warehouse, "select count(*) from mssp_meta.file_loads where run_id = 'r3' and status = 'removed'"
+                 ) == [(0,)]
+    shutil.move(kept, bundle)
+    restored = _run(store_root, warehouse, "r4")
+    assert statuses(restored) == {"loaded": len(removed), "unchanged": manifest.members - len(removed)}
+    assert table_counts(warehouse) == before == dict(manifest.rows)
+    latest = query(warehouse, "select distinct status from mssp_meta.file_loads where run_id = 'r4' "
+                   "and file_path like ?", [manifest.files[0] + "/%"])
+    assert latest == [("loaded",)]
