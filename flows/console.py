@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from typing import Any
 
+from tasks.artifacts import ProgressArtifact, artifact_key
+
 PROGRESS: dict[str, Any] = {"mssp_progress": True}  # logger.info(msg, extra=PROGRESS) reaches the console
+__all__ = ["PROGRESS", "Progress", "QuietConsole", "artifact_key", "quiet_console"]
 USER_CHOICES = ("PREFECT_LOGGING_LEVEL", "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL")
 
 
@@ -39,18 +41,6 @@ def quiet_console(verbose: bool = False) -> bool:
     return bool(handlers)
 
 
-def artifact_key(aco_id: str | None, name: str) -> str:
-    """``mssp-a1234-run-summary``: keys per ACO, in the characters Prefect allows (a-z, 0-9, -)."""
-    raw = f"mssp-{aco_id or 'unset'}-{name}".lower()
-    return re.sub(r"-+", "-", re.sub(r"[^a-z0-9-]", "-", raw)).strip("-")
-
-
-def _in_run() -> bool:
-    from prefect.context import FlowRunContext, TaskRunContext
-
-    return FlowRunContext.get() is not None or TaskRunContext.get() is not None
-
-
 class Progress:
     """"n of N files" for one family: a log line every tenth of the files and a Prefect progress artifact.
 
@@ -61,24 +51,10 @@ class Progress:
                  every: int | None = None) -> None:
         self.label, self.total, self.logger, self.done = label, total, logger, 0
         self.every = every or max(5, total // 10)
-        self.artifact_id = None
-        if total and _in_run():
-            try:
-                from prefect.artifacts import create_progress_artifact
-
-                self.artifact_id = create_progress_artifact(
-                    0.0, key=key, description=f"{label}: files done of {total}")
-            except Exception:  # no flow run context: log lines only
-                self.artifact_id = None
+        self.artifact = ProgressArtifact(total, key=key, description=f"{label}: files done of {total}")
 
     def step(self, count: int = 1) -> None:
         self.done += count
         if self.done == self.total or self.done % self.every == 0:
             self.logger.info(f"{self.label}: {self.done} of {self.total} files")  # the UI's log, not the console
-            if self.artifact_id is not None:
-                try:
-                    from prefect.artifacts import update_progress_artifact
-
-                    update_progress_artifact(self.artifact_id, 100.0 * self.done / self.total)
-                except Exception:
-                    self.artifact_id = None
+            self.artifact.step(self.done - self.artifact.done)

@@ -27,6 +27,7 @@ from typing import Any, Literal
 
 import yaml
 
+from tasks.artifacts import ProgressArtifact, artifact_key
 from tasks.dbt.profiles import DBT_THREADS  # noqa: F401  (re-exported for callers and tests)
 from tasks.errors import MsspError
 from tasks.settings import OutputType, Settings
@@ -123,8 +124,12 @@ def _invoke(
     target_path: Path,
     log_level: DbtLogLevel,
     use_prefect: bool,
+    on_model: Callable[[], None] | None = None,
 ) -> Any:
-    """One dbt command; returns the dbtRunnerResult (never raises on node failures)."""
+    """One dbt command; returns the dbtRunnerResult (never raises on node failures).
+
+    ``on_model`` is called as each model finishes (Prefect runs only: prefect-dbt's hook).
+    """
     if use_prefect:
         from dbt_common.events.base_types import EventLevel
         from prefect_dbt import PrefectDbtRunner, PrefectDbtSettings
@@ -139,6 +144,8 @@ def _invoke(
             ),
             raise_on_failure=False,
         )
+        if on_model is not None:
+            runner.post_model(lambda context: on_model())
         result = runner.invoke(args)
         _join_node_threads()
         return result
@@ -240,6 +247,11 @@ def build_project(
         return DbtBuildResult(project=project_dir.name, success=False, message=os_error_line(exc, work_dir))
 
 
+def model_count(project_dir: Path) -> int:
+    """The project's own models (one ``.sql`` file each under ``models/``): the dbt progress total."""
+    return sum(1 for _ in (project_dir / "models").rglob("*.sql"))
+
+
 def os_error_line(exc: OSError, work_dir: Path | None) -> str:
     """``dbt could not write under <path> (MSSP_TEMP_LOCATION): No space left on device``."""
     where = exc.filename or work_dir or "its temporary directory"
@@ -269,8 +281,8 @@ def _build(
         for name, value in work_env(work_dir, log_level).items():
             stack.enter_context(_env(name, value))
 
-        def invoke(args: list[str]) -> Any:
-            return _invoke(args, project_dir, profiles_dir, target_path, log_level, prefect_path)
+        def invoke(args: list[str], on_model: Callable[[], None] | None = None) -> Any:
+            return _invoke(args, project_dir, profiles_dir, target_path, log_level, prefect_path, on_model)
 
         if (project_dir / "packages.yml").exists() or (project_dir / "dependencies.yml").exists():
             deps = invoke(["deps"])
@@ -287,8 +299,14 @@ def _build(
             args += ["--vars", yaml.safe_dump(dict(dbt_vars), default_flow_style=True).strip()]
         if select:
             args += ["--select", *select]
+        progress = ProgressArtifact(
+            model_count(project_dir) if prefect_path and not select else 0,
+            key=artifact_key(settings.aco_id, f"dbt-{project}-progress"),
+            description=f"dbt/{project}: models built of the project's models")
         try:
-            res = invoke(args)
+            res = invoke(args, on_model=progress.step if progress.artifact_id else None)
+            if res.success:
+                progress.finish()  # models skipped as up to date still count as done
         except ValueError as exc:  # PrefectDbtRunner raises on a dbt exception
             return DbtBuildResult(project=project, success=False, message=str(exc))
         result = _summarise(project, res, work_dir)

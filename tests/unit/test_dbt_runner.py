@@ -241,3 +241,35 @@ def test_inside_a_flow_warnings_are_reported_and_logs_carry_no_colour_codes(
     dbt_lines = [m for m in messages if "good_has_no_rows" in m]
     assert dbt_lines, messages[-20:]
     assert not [m for m in messages if "\x1b[" in m], [m for m in messages if "\x1b[" in m][:3]
+
+
+@pytest.mark.slow
+def test_inside_a_flow_a_build_reports_model_progress_under_the_aco_key(tmp_path: Path, prefect_server: None) -> None:
+    from prefect import flow
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterKey
+
+    from tasks.artifacts import ProgressArtifact
+
+    project = make_project(tmp_path, broken=False)
+    settings = load_settings(output_location=str(tmp_path / "out.duckdb"), temp_location=str(tmp_path),
+                             aco_id="A5555")
+    steps: list[int] = []
+    real_step = ProgressArtifact.step
+
+    def counting_step(self: ProgressArtifact, count: int = 1) -> None:
+        steps.append(count)
+        real_step(self, count)
+
+    @flow
+    def run_dbt():  # noqa: ANN202
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(ProgressArtifact, "step", counting_step)
+            return build_project(project, settings, dbt_vars={"extra_id": 3})  # no duplicate id: a clean build
+
+    assert run_dbt().success
+    assert steps[:2] == [1, 1]  # one step per model as it finished (two models), then the finish
+    with get_client(sync_client=True) as client:
+        (artifact,) = client.read_latest_artifacts(
+            artifact_filter=ArtifactFilter(key=ArtifactFilterKey(any_=["mssp-a5555-dbt-tiny-progress"])))
+    assert artifact.type == "progress" and artifact.data == 100.0
