@@ -115,6 +115,9 @@ def build_catalog(
         if code is not None and code not in allowed:
             catalog.skipped.append((obj.path, f"Data Hub code {code} is not processed"))
             continue
+        if obj.problem is not None:  # a link, FIFO, socket or device: never opened
+            catalog.entries.append(_rejected_container(obj.path, 0, code, obj.problem))
+            continue
         aco = _aco_folder(obj.path) or expected_aco
         name = obj.path.rsplit("/", 1)[-1]
         if is_skipped_member(name):

@@ -3,6 +3,11 @@
 A thin layer over fsspec. Paths handed out are relative to the store root with ``/``
 separators, so lineage (``file_path``) does not change when the root moves. Segments that
 start with ``.`` (``.mssp/`` holds the download state) are never data.
+
+Locally only plain files and directories are data. Every other entry (any symbolic link,
+dangling or not, to a file or a directory, inside the store or out; FIFOs, sockets, devices)
+is listed with a ``problem`` and never opened, so the catalog rejects it and nothing blocks.
+Refusing every link is the simple safe rule: no path check can be raced or fooled.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import stat
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -25,6 +31,26 @@ class StoreObject:
     path: str  # relative to the store root, '/' separators
     size: int
     modified: str | None = None  # the store's modification stamp, as it reports it
+    problem: str | None = None  # why this entry is not a plain file (never opened), or None
+
+
+def not_plain_file(mode: int, full: str) -> str | None:
+    """Why a local entry with ``lstat`` mode ``mode`` is not a plain data file, or None."""
+    if stat.S_ISREG(mode):
+        return None
+    if stat.S_ISLNK(mode):
+        if not os.path.exists(full):
+            return "not a plain file: a dangling symbolic link (links are never followed)"
+        if os.path.isdir(full):
+            return "not a plain file: a symbolic link to a directory (links are never followed)"
+        return "not a plain file: a symbolic link (links are never followed)"
+    if stat.S_ISFIFO(mode):
+        return "not a plain file: a named pipe (FIFO), never opened"
+    if stat.S_ISSOCK(mode):
+        return "not a plain file: a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "not a plain file: a device"
+    return "not a plain file"
 
 
 class Store:
@@ -45,6 +71,9 @@ class Store:
 
     def walk(self) -> Iterator[StoreObject]:
         """Every data object under the root, sorted by path (dot-segments skipped)."""
+        if self.protocol == "local":
+            yield from sorted(self._walk_local(), key=lambda o: o.path)
+            return
         if not self.fs.exists(self.root):
             return
         found = self.fs.find(self.root, detail=True)
@@ -59,6 +88,28 @@ class Store:
             modified = next((info[k] for k in ("mtime", "LastModified", "updated", "last_modified")
                              if info.get(k)), None)
             yield StoreObject(rel, int(info.get("size") or 0), str(modified) if modified else None)
+
+    def _walk_local(self) -> Iterator[StoreObject]:
+        """Plain files, and every other non-directory entry with its problem (``lstat`` only)."""
+        pending = [""]
+        while pending:
+            folder = pending.pop()
+            try:
+                with os.scandir(self._full(folder)) as listing:
+                    found = list(listing)
+            except (FileNotFoundError, NotADirectoryError):
+                continue
+            for item in found:
+                if item.name.startswith("."):
+                    continue
+                rel = f"{folder}/{item.name}" if folder else item.name
+                info = item.stat(follow_symlinks=False)
+                if stat.S_ISDIR(info.st_mode):
+                    pending.append(rel)
+                    continue
+                problem = not_plain_file(info.st_mode, item.path)
+                yield StoreObject(rel, info.st_size if problem is None else 0,
+                                  str(info.st_mtime), problem)
 
     def open(self, rel: str, mode: str = "rb") -> IO[bytes]:
         return self.fs.open(self._full(rel), mode)
