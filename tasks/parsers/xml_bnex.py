@@ -5,7 +5,7 @@ Root ``PFDCACOBeneData``: ``Header`` (``HeaderCode``, ``FileCreationDate``, ``Pe
 ``RecordCount`` → ``report.rows_expected``; a mismatch is a note, never a failure).
 
 Streams with pyexpat (bounded memory: rows leave in batches while the document is read).
-Entity and DOCTYPE declarations are refused (no entity expansion, no external entities);
+Any DOCTYPE and any entity declaration is refused (no entity expansion, no external entities);
 malformed XML rejects the whole file. Element names are matched without namespace prefix.
 """
 
@@ -104,7 +104,13 @@ def _new_parser(handler: _BnexHandler) -> expat.XMLParserType:
     def refuse_entity(*_args: object) -> None:
         raise _Refused("entity declarations are not allowed")
 
+    def refuse_doctype(*_args: object) -> None:
+        # Any DOCTYPE: an external DTD would let an undefined entity pass as empty text.
+        raise _Refused("a DOCTYPE is not allowed")
+
+    parser.StartDoctypeDeclHandler = refuse_doctype
     parser.EntityDeclHandler = refuse_entity
+    parser.SkippedEntityHandler = refuse_entity
     parser.ExternalEntityRefHandler = lambda *_a: 0  # type: ignore[assignment,return-value]
     return parser
 

@@ -90,3 +90,20 @@ def test_generated_file_streams_in_batches() -> None:
     assert len(rows) == n == report.rows_expected == report.records_seen and n > 3
     assert [b.rows.num_rows for b in batches][:2] == [3, 3]
     assert [r["file_row_number"] for r in rows] == list(range(1, n + 1))
+
+
+@pytest.mark.parametrize(
+    "doctype",
+    [
+        b'<!DOCTYPE PFDCACOBeneData SYSTEM "http://example.invalid/bnex.dtd">',
+        b"<!DOCTYPE PFDCACOBeneData>",
+        b'<!DOCTYPE PFDCACOBeneData PUBLIC "-//X//Y" "bnex.dtd">',
+    ],
+)
+def test_any_doctype_rejects_the_file(doctype: bytes) -> None:
+    """An external DTD made an undefined entity load as a NULL MBI (issue 14 item 10)."""
+    doc = (DOC % 2).replace(b"<MBI>1EG4TE5MK73</MBI>", b"<MBI>&mbi;</MBI>")
+    doc = doc.replace(b"\n<PFDCACOBeneData>", b"\n" + doctype + b"\n<PFDCACOBeneData>", 1)
+    with pytest.raises(FileRejected) as caught:
+        _parse(doc)
+    assert caught.value.reason == "not a BNEX file: a DOCTYPE is not allowed"
