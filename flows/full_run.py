@@ -265,7 +265,8 @@ def write_report(settings: Settings, summary: RunSummary) -> Path | None:
     from tasks.report.task import build_report_task
 
     try:
-        return build_report_task(Path(settings.output_location), dbt_results=summary.dbt.get("run_results", []))
+        return build_report_task(Path(settings.output_location), dbt_results=summary.dbt.get("run_results", []),
+                                 aco_id=settings.aco_id)
     except Exception as exc:
         get_run_logger().warning(f"report not written: {type(exc).__name__}: {exc}")
         return None

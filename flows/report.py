@@ -2,8 +2,8 @@
 
 Reads the DuckDB warehouse only (ledger ``mssp_meta``, dbt outputs ``input_layer.*`` and
 ``alr.enrollment``, optionally dbt's ``run_results.json``) and writes one self-contained
-HTML page, plus one markdown artifact per section (``mssp-report-deliveries``,
-``mssp-report-completeness``, ``mssp-report-trends``, ``mssp-report-dbt``).
+HTML page, plus one markdown artifact per section (``mssp-<aco>-report-deliveries``, ... when
+the ACO is known, else ``mssp-report-deliveries``, ``mssp-report-completeness``, ...).
 Blocks expected: none. Settings read: ``MSSP_OUTPUT_LOCATION`` (the DuckDB file) when
 ``--output-location`` is not given.
 
@@ -34,15 +34,21 @@ def report(
     dbt_results: list[str] | None = None,
     top_n: int = DEFAULT_TOP_N,
     change_threshold: float = DEFAULT_CHANGE_THRESHOLD,
+    aco_id: str | None = None,
 ) -> str:
-    """Build the report from the warehouse; return the HTML path."""
-    location = output_location or load_settings().output_location
+    """Build the report from the warehouse; return the HTML path.
+
+    Section artifacts are keyed per ACO (``aco_id``, else ``MSSP_ACO_ID``) when one is known.
+    """
+    settings = load_settings()
+    location = output_location or settings.output_location
     html_path = build_report_task(
         Path(location),
         Path(out) if out else None,
         None if dbt_results is None else [Path(p) for p in dbt_results],
         top_n,
         change_threshold,
+        aco_id or settings.aco_id,
     )
     return str(html_path)
 

@@ -57,3 +57,16 @@ def test_cli_default_out_and_bad_location(
     assert "No dbt results found." in printed.read_text()
     assert main(["--output-location", str(tmp_path / "missing.duckdb")]) == 2
     assert "--output-location" in capsys.readouterr().err
+
+
+def test_section_artifacts_are_keyed_per_aco_when_the_aco_is_known(prefect_server: None, tmp_path: Path) -> None:
+    warehouse = make_warehouse(tmp_path / "mssp.duckdb", with_dbt=False).path
+    report(str(warehouse), str(tmp_path / "report.html"), [], aco_id="A1234")
+
+    async def keyed() -> list[str]:
+        async with get_client() as client:
+            found = await client.read_artifacts(artifact_filter=ArtifactFilter(
+                key=ArtifactFilterKey(any_=["mssp-a1234-report-deliveries", "mssp-a1234-report-trends"])))
+        return sorted({a.key for a in found})
+
+    assert asyncio.run(keyed()) == ["mssp-a1234-report-deliveries", "mssp-a1234-report-trends"]
