@@ -19,7 +19,8 @@ from tasks.models import CatalogEntry
 from tasks.store import Store
 
 STAMP = re.compile(r"\.D(?P<d>[^.]*)\.")
-ACO_FOLDER = re.compile(r"^[A-Z]\d{4}$")
+ASCII_STAMP = re.compile(r"[0-9]{6}|[0-9]{8}", re.ASCII)  # str.isdigit() admits "٢٤٠١٠١"
+ACO_FOLDER = re.compile(r"[A-Z][0-9]{4}", re.ASCII)
 
 
 class StampError(ValueError):
@@ -35,7 +36,7 @@ def stamp_date(name: str) -> tuple[bool, dt.date | None]:
     if not m:
         return False, None
     digits = m["d"]
-    if not digits.isdigit() or len(digits) not in (6, 8):
+    if not ASCII_STAMP.fullmatch(digits):
         raise StampError(f"malformed date stamp D{digits}")
     year, rest = (2000 + int(digits[:2]), digits[2:]) if len(digits) == 6 else (int(digits[:4]), digits[4:])
     if rest[:2] == "99":  # D<YY>9999: a placeholder, not a date (ALR files)
@@ -56,14 +57,34 @@ class Catalog:
         return [e for e in self.entries if e.reject_reason]
 
 
+def escaped_path(path: str) -> str | None:
+    """The path escaped repr-style when it holds a control or invisible character, else None.
+
+    A newline (or any other non-printable character, U+2028 included) in a name would forge
+    log lines, so such an entry is rejected and only ever shown escaped (ledger, logs).
+    """
+    if all(ch.isprintable() or ch == " " for ch in path):
+        return None
+    return repr(path)[1:-1]
+
+
+def _unprintable(path: str, size: int, code: str | None) -> CatalogEntry | None:
+    shown = escaped_path(path)
+    if shown is None:
+        return None
+    return CatalogEntry(shown, shown, (), size, None, None,
+                        "file name holds a control or invisible character (shown escaped)", code)
+
+
 def _code_folder(rel: str) -> str | None:
     parts = rel.split("/")
-    return parts[2] if len(parts) > 3 and ACO_FOLDER.match(parts[0]) and parts[2].isdigit() else None
+    code = parts[2] if len(parts) > 3 and ACO_FOLDER.fullmatch(parts[0]) else None
+    return code if code is not None and code.isascii() and code.isdigit() else None
 
 
 def _aco_folder(rel: str) -> str | None:
     first = rel.split("/", 1)[0]
-    return first if ACO_FOLDER.match(first) and "/" in rel else None
+    return first if ACO_FOLDER.fullmatch(first) and "/" in rel else None
 
 
 def place(
@@ -112,6 +133,9 @@ def build_catalog(
     catalog = Catalog()
     for obj in store.walk():
         code = _code_folder(obj.path)
+        if (unprintable := _unprintable(obj.path, obj.size, code)) is not None:
+            catalog.entries.append(unprintable)
+            continue
         if code is not None and code not in allowed:
             catalog.skipped.append((obj.path, f"Data Hub code {code} is not processed"))
             continue
@@ -150,6 +174,9 @@ def _add_members(
     placed = 0
     for member in members:
         file_path = "/".join((container, *member.path))
+        if (unprintable := _unprintable(file_path, member.size, code)) is not None:
+            catalog.entries.append(unprintable)
+            continue
         if member.refused:
             catalog.entries.append(CatalogEntry(file_path, container, member.path, member.size, None, None,
                                                 member.refused, code))

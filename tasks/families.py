@@ -151,33 +151,40 @@ KNOWN_COLUMNS: dict[Family, frozenset[str]] = {
 }
 
 # --- name patterns -----------------------------------------------------------------------
+# re.ASCII throughout: \d and \w must never match non-ASCII digits or letters (a D stamp
+# of Arabic-Indic digits is not a date).
 
 CCLF_NAME = re.compile(
     r"^[PT]\.(?:(?P<aco>[A-Z]\d{4})\.ACO|BCD\.(?P<aco2>[A-Z]\d{4}))\.ZC(?P<type>[0-9AB])"
-    r"(?P<weekly>W?)(?P<kind>[YR])(?P<yy>\d{2})\.D(?P<d>\w+?)\.T(?P<t>\w+?)(?:-\d+)?$"
+    r"(?P<weekly>W?)(?P<kind>[YR])(?P<yy>\d{2})\.D(?P<d>\w+?)\.T(?P<t>\w+?)(?:-\d+)?$",
+    re.ASCII,
 )
 ALR_NAME = re.compile(
     r"^(?P<env>[PT])\.(?P<aco>[A-Z]\d{4})\.ACO\.(?P<report>QALR|AALR)\."
     r"(?:(?P<period>\d{4}Q[1-4]|Y\d{4})\.)?D(?P<d>\w+?)\.T(?P<t>\d{7})_1-(?P<table>\d{1,2})"
     r"(?:\.csv)?$",
-    re.IGNORECASE,
+    re.IGNORECASE | re.ASCII,
 )
-REPORT_TOKEN = re.compile(r"(?:^|[._])(?P<token>BAIP|BEUR|NCBP)(?=[._]|$)")
+REPORT_TOKEN = re.compile(r"(?:^|[._])(?P<token>BAIP|BEUR|NCBP)(?=[._]|$)", re.ASCII)
 MCQM_ZIP = re.compile(
-    r"^[PT]\.(?P<aco>[A-Z]\d{4})\.ACO\.MCQM\.(?P<py>\d{4})Q(?P<q>[1-4])\.D\d{6}\.T\d{7}(?:\.zip)?$"
+    r"^[PT]\.(?P<aco>[A-Z]\d{4})\.ACO\.MCQM\.(?P<py>\d{4})Q(?P<q>[1-4])\.D\d{6}\.T\d{7}(?:\.zip)?$",
+    re.ASCII,
 )
-SHADOW_BUNDLE_NAME = re.compile(r"^(?P<prefix>DM|EPI|HH|HS|IP|OPL|PB|SN)_.*\.csv$")
+SHADOW_BUNDLE_NAME = re.compile(r"^(?P<prefix>DM|EPI|HH|HS|IP|OPL|PB|SN)_.*\.csv$", re.ASCII)
 BNEX_NAME = re.compile(
-    r"^[PT]\.(?P<aco>[A-Z]\d{4})\.BNEX\.[YR]\d{2,4}\.D(?P<d>\w+?)\.T\d{7}\.xml$"
+    r"^[PT]\.(?P<aco>[A-Z]\d{4})\.BNEX\.[YR]\d{2,4}\.D(?P<d>\w+?)\.T\d{7}\.xml$",
+    re.ASCII,
 )
 BNEX_XREF_NAME = re.compile(
-    r"^[PT]\.(?P<aco>[A-Z]\d{4})\.ACO\.MBI[YR]\d{2}\.D(?P<d>\w+?)\.T\d{7}\.txt$"
+    r"^[PT]\.(?P<aco>[A-Z]\d{4})\.ACO\.MBI[YR]\d{2}\.D(?P<d>\w+?)\.T\d{7}\.txt$",
+    re.ASCII,
 )
 BENCHMARK_NAME = re.compile(
     r"^[PT]\.(?P<aco>[A-Z]\d{4})\.ACO\.(?:(?P<bnmrk>BNMRK)\.|(?P<aexpu>AEXPU)\.Y(?P<by>\d{4})\.|"
-    r"(?P<qexpu>QEXPU)\.(?P<qp>\d{4}Q[1-4])\.)(?:.*\.)?D(?P<d>\d{6})\.T(?P<t>\d{7})\.xlsx$"
+    r"(?P<qexpu>QEXPU)\.(?P<qp>\d{4}Q[1-4])\.)(?:.*\.)?D(?P<d>\d{6})\.T(?P<t>\d{7})\.xlsx$",
+    re.ASCII,
 )
-SKIPPED_MEMBER = re.compile(r"Dictionary|\.pdf$", re.IGNORECASE)
+SKIPPED_MEMBER = re.compile(r"Dictionary|\.pdf$", re.IGNORECASE | re.ASCII)
 
 
 @dataclass(frozen=True)

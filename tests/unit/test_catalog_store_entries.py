@@ -70,3 +70,28 @@ def test_devices_are_not_plain_files() -> None:
     assert not_plain_file(stat.S_IFCHR | 0o666, "/dev/null") == "not a plain file: a device"
     assert not_plain_file(stat.S_IFBLK | 0o660, "/dev/sda") == "not a plain file: a device"
     assert not_plain_file(stat.S_IFREG | 0o644, "/x") is None
+
+
+@pytest.mark.parametrize("bad", ["\n", "\r", "\x1b[31m", "\u2028", "\t"])
+def test_a_control_character_in_a_name_is_rejected_and_shown_escaped(
+    store_root: Path, tmp_path: Path, bad: str
+) -> None:
+    import io
+    import zipfile
+
+    forged = ALR.format(2).replace("_1-2", f"_1-2{bad}INFO: all good")
+    (store_root / FOLDER / forged).write_text("BENE_MBI_ID\n")
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr(ALR.format(4), "BENE_MBI_ID\n")
+        zf.writestr(ALR.format(5).replace("_1-5", f"_1-5{bad}x"), "BENE_MBI_ID\n")
+    bundle = "P.A1234.ACO.QALR.2025Q2.D259999.T0200000"
+    (store_root / FOLDER / bundle).write_bytes(buf.getvalue())
+
+    catalog = build_catalog(Store(str(store_root)), tmp_path / "tmp")
+    rejected = [e for e in catalog.entries if e.reject_reason]
+    assert len(rejected) == 2 and len(catalog.entries) == 4  # plain file + good member placed
+    for entry in rejected:
+        assert entry.reject_reason == "file name holds a control or invisible character (shown escaped)"
+        assert entry.file_path.isprintable() and repr(bad)[1:-1] in entry.file_path
+        assert entry.kind is None

@@ -95,3 +95,28 @@ def test_member_without_stamp_takes_innermost_container_stamp() -> None:
     entry = place(f"{container}/DM_A1234_January_2025.csv", container, ("DM_A1234_January_2025.csv",), 10,
                   "A1234", "244")
     assert entry.kind is not None and entry.file_date == dt.date(2025, 3, 10)
+
+
+ARABIC_STAMP = "\u0662\u0664\u0660\u0661\u0661\u0665"  # "240115" in Arabic-Indic digits
+
+
+@pytest.mark.parametrize("name", [
+    f"X.D{ARABIC_STAMP}.T1",
+    f"P.A1234.ACO.ZC1Y24.D{ARABIC_STAMP}.T1112201",
+    "X.D\uff12\uff14\uff10\uff11\uff11\uff15.T1",  # full-width digits
+])
+def test_non_ascii_digits_are_never_a_date_stamp(name: str) -> None:
+    with pytest.raises(StampError, match="malformed date stamp"):
+        stamp_date(name)
+
+
+@pytest.mark.parametrize("name", [
+    f"P.A1234.ACO.ZC1Y24.D{ARABIC_STAMP}.T1112201",
+    f"P.A1234.ACO.QALR.2025Q3.D{ARABIC_STAMP}.T0300000_1-1.csv",
+    f"P.A1234.BNEX.R25.D{ARABIC_STAMP}.T1420360.xml",
+    "P.A\u0661\u0662\u0663\u0664.ACO.MBIY25.D250103.T1033540.txt",  # ACO id digits
+    "P.A1234.ACO.QALR.2025Q3.D259999.T\u0660\u0663\u0660\u0660\u0660\u0660\u0660_1-1.csv",
+])
+def test_non_ascii_digits_never_place_a_file(name: str) -> None:
+    entry = place(f"A1234/2025/113/{name}", "x", (), 10, "A1234", "113")
+    assert entry.kind is None and entry.reject_reason
