@@ -36,6 +36,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, BinaryIO
 from xml.etree.ElementTree import iterparse
+from xml.parsers import expat
 
 import pyarrow as pa
 from openpyxl import load_workbook
@@ -86,11 +87,75 @@ def cell_text(value: Any) -> str | None:
     return clean_value(str(value))
 
 
+class _Declared(Exception):
+    pass
+
+
+class _Prolog(Exception):
+    pass
+
+
+def _xml_prolog_problem(part: BinaryIO) -> str | None:
+    """Why an XML part is refused (a DOCTYPE or entity declaration), or None.
+
+    Declarations can only precede the root element, so parsing stops at the first element.
+    """
+    parser = expat.ParserCreate()
+
+    def declared(*_args: object) -> None:
+        raise _Declared
+
+    def root(*_args: object) -> None:
+        raise _Prolog
+
+    parser.StartDoctypeDeclHandler = declared
+    parser.EntityDeclHandler = declared
+    parser.StartElementHandler = root
+    try:
+        while chunk := part.read(64 * 1024):
+            parser.Parse(chunk, False)
+        parser.Parse(b"", True)
+    except _Declared:
+        return "declares a DOCTYPE or an entity"
+    except _Prolog:
+        return None
+    except expat.ExpatError as e:
+        return f"is malformed XML ({expat.errors.messages[e.code]})"
+    return None
+
+
+def _refuse_declarations(spool: Any, entry: CatalogEntry) -> None:
+    """Reject a workbook any of whose XML parts carries a DOCTYPE or ENTITY (entity attacks).
+
+    openpyxl would expand or choke on them mid-read (a ``failed`` file); this makes it a
+    ``rejected`` one with a reason, before any row is read. Not a zip: openpyxl rejects it.
+    """
+    spool.seek(0)
+    try:
+        archive = zipfile.ZipFile(spool)
+    except (zipfile.BadZipFile, OSError, ValueError):
+        return
+    with archive:
+        for info in archive.infolist():
+            if not info.filename.lower().endswith((".xml", ".rels", ".vml")):
+                continue
+            with archive.open(info) as part:
+                problem = _xml_prolog_problem(part)
+            if problem:
+                shown = repr(info.filename[:80])
+                raise FileRejected(entry.file_path, f"workbook part {shown} {problem}: refused")
+
+
 def _open_workbook(source: BinaryIO, entry: CatalogEntry, temp_dir: Path | None = None) -> tuple[Any, Any]:
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY, dir=temp_dir)
     shutil.copyfileobj(source, spool)
+    try:
+        _refuse_declarations(spool, entry)
+    except FileRejected:
+        spool.close()
+        raise
     spool.seek(0)
     try:
         wb = load_workbook(spool, read_only=True, data_only=True)

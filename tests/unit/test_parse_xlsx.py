@@ -171,3 +171,37 @@ def test_not_a_workbook_rejects_the_file(data: bytes) -> None:
         list(parse_xlsx_cells(io.BytesIO(data), _entry(QEXPU), ParseReport()))
     with pytest.raises(FileRejected, match="not an xlsx workbook"):
         list(parse_xlsx_sheets(io.BytesIO(data), _entry("b.xlsx", MCQM_CONTAINERS), ParseReport()))
+
+
+def _with_prolog(data: bytes, part: str, prolog: bytes) -> bytes:
+    """The workbook with ``prolog`` inserted after the XML declaration of ``part``."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as src, zipfile.ZipFile(out, "w") as dst:
+        for info in src.infolist():
+            body = src.read(info)
+            if info.filename == part:
+                head, sep, rest = body.partition(b"?>")
+                body = head + sep + prolog + rest if sep else prolog + body
+            dst.writestr(info, body)
+    return out.getvalue()
+
+
+LAUGHS = (b'<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;">'
+          b'<!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>')
+EXTERNAL = b'<!DOCTYPE x [<!ENTITY ext SYSTEM "file:///etc/passwd">]>'
+
+
+@pytest.mark.parametrize("part", ["xl/workbook.xml", "xl/worksheets/sheet1.xml", "[Content_Types].xml"])
+@pytest.mark.parametrize("prolog", [LAUGHS, EXTERNAL, b"<!DOCTYPE worksheet>"], ids=["laughs", "external", "doctype"])
+def test_entity_attacks_in_a_workbook_part_reject_the_file(part: str, prolog: bytes) -> None:
+    """Entity attacks are ``rejected`` with a reason, not a ``failed`` file (issue 14 item 10)."""
+    wb = Workbook()
+    wb.remove(wb.active)
+    _table_sheet(wb, "Table_1-A", grouped=False)
+    data = _with_prolog(xlsx_bytes(wb), part, prolog)
+    with pytest.raises(FileRejected, match="declares a DOCTYPE or an entity: refused"):
+        list(parse_xlsx_cells(io.BytesIO(data), _entry(QEXPU), ParseReport()))
+    with pytest.raises(FileRejected, match="declares a DOCTYPE or an entity: refused"):
+        list(parse_xlsx_sheets(io.BytesIO(data), _entry("b.xlsx", MCQM_CONTAINERS), ParseReport()))
