@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -39,6 +40,7 @@ from tasks.ledger import (
     RAW_METADATA_COLUMNS,
     RAW_SCHEMA,
     REJECTED_RECORDS_COLUMNS,
+    REMOVED_MESSAGE,
 )
 from tasks.models import CatalogEntry, FileOutcome
 
@@ -104,9 +106,9 @@ class BigQueryBackend:
     def prior_load(self, file_path: str) -> PriorLoad | None:
         rows = self._query(
             f"select sha256, table_name, status from {self.table_id(LEDGER_SCHEMA, 'file_loads')} "
-            "where file_path = @file_path and status in ('loaded', 'replaced', 'unchanged') "
+            "where file_path = @file_path and status in ('loaded', 'replaced', 'unchanged', 'removed') "
             "order by finished_at desc limit 1", [("file_path", "VARCHAR", file_path)])
-        if not rows:
+        if not rows or rows[0][2] == "removed":  # purged by a full refresh: nothing loaded now
             return None
         sha, tables, status = rows[0][0], rows[0][1], rows[0][2]
         return PriorLoad(sha, tuple(t for t in (tables or "").split(",") if t), status)
@@ -154,23 +156,35 @@ class BigQueryBackend:
                                              job_config=config).result()
 
     def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
+        """Per file gone from the store, one script: delete its rows and rejects, record ``removed``."""
         with self._lock:
-            loaded = self._purge_candidates(families)
-            gone = [(p, t) for p, t in loaded if p not in present_paths]
-            for path, tables in gone:
-                for table in (tables or "").split(","):
-                    if table and self.existing_columns(table):
-                        self._query(f"delete from {self.table_id(RAW_SCHEMA, table)} where file_path = @file_path",
-                                    [("file_path", "VARCHAR", path)])
+            gone = [r for r in self._purge_candidates(families) if r[0] not in present_paths]
+            for path, family, tables, sha256 in gone:
+                deletes = [f"delete from {self.table_id(RAW_SCHEMA, t)} where file_path = @file_path;"
+                           for t in (tables or "").split(",") if t and self.existing_columns(t)]
+                outcome = FileOutcome(path, family, tables, "removed", sha256=sha256, message=REMOVED_MESSAGE)
+                insert, params = self._ledger_insert(
+                    None, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()))
+                script = "\n".join([
+                    "begin transaction;", *deletes,
+                    f"delete from {self.table_id(LEDGER_SCHEMA, 'rejected_records')} where file_path = @file_path;",
+                    f"{insert};", "commit transaction;"])
+                self._query(script, params)
         return len(gone)
 
-    def _purge_candidates(self, families: tuple[str, ...]) -> list[tuple[str, str]]:
+    def _purge_candidates(self, families: tuple[str, ...]) -> list[tuple[str, str, str, str]]:
+        """(file_path, family, table_name, sha256) of each file whose latest settled row is not ``removed``."""
         rows = self._query(
-            f"select file_path, max(table_name) from {self.table_id(LEDGER_SCHEMA, 'file_loads')} "
-            "where status in ('loaded', 'replaced', 'unchanged') group by file_path, family "
-            f"having family in ({', '.join(f'@f{i}' for i in range(len(families))) or 'null'})",
+            f"select file_path, family, table_name, sha256, status, finished_at "
+            f"from {self.table_id(LEDGER_SCHEMA, 'file_loads')} "
+            "where status in ('loaded', 'replaced', 'unchanged', 'removed') "
+            f"and family in ({', '.join(f'@f{i}' for i in range(len(families))) or 'null'})",
             [(f"f{i}", "VARCHAR", f) for i, f in enumerate(families)])
-        return [(r[0], r[1]) for r in rows]
+        latest: dict[str, tuple] = {}
+        for r in rows:
+            if r[0] not in latest or latest[r[0]][5] <= r[5]:
+                latest[r[0]] = tuple(r)
+        return [(r[0], r[1], r[2], r[3]) for r in latest.values() if r[4] != "removed"]
 
     def close(self) -> None:
         close = getattr(self.client, "close", None)

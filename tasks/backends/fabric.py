@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime as dt
 import threading
+import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -31,7 +32,7 @@ from tasks.backends.staging import (
     ledger_table,
     rejects_table,
 )
-from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA
+from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA, REMOVED_MESSAGE
 from tasks.models import CatalogEntry, FileOutcome
 
 
@@ -91,9 +92,9 @@ class FabricBackend:
             return None
         rows = ledger.to_pyarrow_table(columns=["file_path", "sha256", "table_name", "status", "finished_at"])
         mask = pc.and_(pc.equal(rows["file_path"], file_path),
-                       pc.is_in(rows["status"], pa.array(["loaded", "replaced", "unchanged"])))
+                       pc.is_in(rows["status"], pa.array(["loaded", "replaced", "unchanged", "removed"])))
         hits = rows.filter(mask).sort_by([("finished_at", "descending")]).to_pylist()
-        if not hits:
+        if not hits or hits[0]["status"] == "removed":  # purged by a full refresh: nothing loaded now
             return None
         row = hits[0]
         return PriorLoad(row["sha256"], tuple(t for t in (row["table_name"] or "").split(",") if t),
@@ -116,17 +117,25 @@ class FabricBackend:
         ledger = self._table(LEDGER_SCHEMA, "file_loads")
         if ledger is None:
             return 0
-        rows = ledger.to_pyarrow_table(columns=["file_path", "family", "table_name", "status"]).to_pylist()
-        gone: dict[str, set[str]] = {}
-        for r in rows:
-            if r["status"] in ("loaded", "replaced") and r["family"] in families \
-                    and r["file_path"] not in present_paths:
-                gone.setdefault(r["file_path"], set()).update(t for t in (r["table_name"] or "").split(",") if t)
-        for path, tables in gone.items():
-            for table in tables:
-                found = self._table(RAW_SCHEMA, table)
-                if found is not None:
-                    found.delete(f"file_path = '{path.replace(chr(39), chr(39) * 2)}'")
+        rows = ledger.to_pyarrow_table(columns=["file_path", "family", "table_name", "sha256", "status",
+                                                "finished_at"]).to_pylist()
+        latest: dict[str, dict] = {}
+        for r in rows:  # the latest settled row per file
+            if r["status"] in ("loaded", "replaced", "unchanged", "removed") and r["family"] in families \
+                    and (r["file_path"] not in latest or latest[r["file_path"]]["finished_at"] <= r["finished_at"]):
+                latest[r["file_path"]] = r
+        gone = [r for path, r in latest.items() if r["status"] != "removed" and path not in present_paths]
+        with self._lock:
+            for r in gone:
+                where = f"file_path = '{r['file_path'].replace(chr(39), chr(39) * 2)}'"
+                for table in [t for t in (r["table_name"] or "").split(",") if t] + ["rejected_records"]:
+                    found = self._table(LEDGER_SCHEMA if table == "rejected_records" else RAW_SCHEMA, table)
+                    if found is not None:
+                        found.delete(where)
+                outcome = FileOutcome(r["file_path"], r["family"], r["table_name"], "removed", sha256=r["sha256"],
+                                      message=REMOVED_MESSAGE)
+                ctx = LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now())
+                self._append(LEDGER_SCHEMA, "file_loads", ledger_table(None, outcome, ctx, dt.datetime.now()))
         return len(gone)
 
     def close(self) -> None:

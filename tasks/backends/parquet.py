@@ -42,11 +42,11 @@ from tasks.backends.staging import (
     ledger_table,
     rejects_table,
 )
-from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA
+from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA, REMOVED_MESSAGE
 from tasks.models import CatalogEntry, FileOutcome
 
 log = logging.getLogger(__name__)
-SUCCESS = ("loaded", "replaced", "unchanged")
+SUCCESS = ("loaded", "replaced", "unchanged", "removed")  # the latest of these says what a file's rows are
 DATA = ("loaded", "replaced")
 
 
@@ -121,6 +121,7 @@ class ParquetBackend:
             for row in table.select(["load_id", "file_path", "sha256", "table_name", "status",
                                      "finished_at"]).to_pylist():
                 self._remember(latest, data, row)
+        data = {path: row for path, row in data.items() if latest[path].status != "removed"}
         with self._guard:
             self._latest, self._data, self._loaded = latest, data, True
 
@@ -136,6 +137,8 @@ class ParquetBackend:
             latest[path] = entry
         if entry.status in DATA and (path not in data or data[path].finished_at <= entry.finished_at):
             data[path] = entry
+        if entry.status == "removed" and path in data and data[path].finished_at <= entry.finished_at:
+            del data[path]  # purged by a full refresh: its parts are no longer current
 
     def current_load_ids(self) -> set[str]:
         with self._guard:
@@ -160,7 +163,9 @@ class ParquetBackend:
             self._read_ledger()
         with self._guard:
             row = self._latest.get(file_path)
-        return None if row is None else PriorLoad(row.sha256 or "", row.tables, row.status)
+        if row is None or row.status == "removed":  # purged by a full refresh: nothing loaded now
+            return None
+        return PriorLoad(row.sha256 or "", row.tables, row.status)
 
     def record(self, entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext) -> None:
         spool = Spool.create()
@@ -204,7 +209,8 @@ class ParquetBackend:
             log.warning("could not remove superseded parts of load %s: %s", old.load_id, exc)
 
     def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
-        """Drop the parts of files no longer in the store (only for ``families``)."""
+        """Record each file no longer in the store (only for ``families``) as ``removed``, then
+        drop its parts (best effort: the ledger row already makes them invisible; prepare retries)."""
         paths = self.fs.glob(self._path(LEDGER_SCHEMA, "file_loads", "*.parquet"))
         family_of: dict[str, str] = {}
         if paths:
@@ -215,8 +221,16 @@ class ParquetBackend:
         with self._guard:
             gone = [(p, row) for p, row in self._data.items()
                     if p not in present_paths and family_of.get(p) in families]
-        for _path, row in gone:
-            self._delete_load(row)
+        spool = Spool.create()
+        try:
+            for path, row in gone:
+                outcome = FileOutcome(path, family_of.get(path), ",".join(row.tables) or None, "removed",
+                                      sha256=row.sha256, message=REMOVED_MESSAGE)
+                self._commit_ledger(None, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()),
+                                    spool.directory)
+                self._delete_load(row)
+        finally:
+            spool.cleanup()
         return len(gone)
 
     def close(self) -> None:
@@ -270,7 +284,8 @@ def register_views(con, root: str) -> list[str]:
     con.execute(f"create or replace view {LEDGER_SCHEMA}.file_loads as select * from {source}")
     con.execute(f"""create or replace view {LEDGER_SCHEMA}.current_loads as
         select file_path, arg_max(load_id, finished_at) as load_id
-        from {LEDGER_SCHEMA}.file_loads where status in ('loaded', 'replaced') group by file_path""")
+        from {LEDGER_SCHEMA}.file_loads where status in ('loaded', 'replaced', 'removed') group by file_path
+        having arg_max(status, finished_at) <> 'removed'""")
     rejects_glob = duckdb_path(root, LEDGER_SCHEMA, "rejected_records", "*.parquet")
     if fs.glob(duckdb_path(base, LEDGER_SCHEMA, "rejected_records", "*.parquet")):
         rejects = (f"select * from read_parquet('{rejects_glob}', union_by_name = true) "

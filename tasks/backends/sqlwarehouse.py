@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import threading
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -32,6 +33,7 @@ from tasks.ledger import (
     RAW_METADATA_COLUMNS,
     RAW_SCHEMA,
     REJECTED_RECORDS_COLUMNS,
+    REMOVED_MESSAGE,
 )
 from tasks.models import CatalogEntry, FileOutcome
 
@@ -153,9 +155,9 @@ class SqlWarehouseBackend:
         with self._lock:
             rows = self._fetchall(
                 f"select sha256, table_name, status from {self.dialect.table(LEDGER_SCHEMA, 'file_loads')} "
-                f"where file_path = {p} and status in ('loaded', 'replaced', 'unchanged') "
+                f"where file_path = {p} and status in ('loaded', 'replaced', 'unchanged', 'removed') "
                 "order by finished_at desc limit 1", [file_path])
-        if not rows:
+        if not rows or rows[0][2] == "removed":  # purged by a full refresh: nothing loaded now
             return None
         sha, tables, status = rows[0]
         return PriorLoad(sha, tuple(t for t in (tables or "").split(",") if t), status)
@@ -294,16 +296,25 @@ class SqlWarehouseBackend:
             return 0
         marks = ", ".join([d.placeholder] * len(families))
         with self._lock:
-            loaded = self._fetchall(
-                f"select file_path, max(table_name) from {d.table(LEDGER_SCHEMA, 'file_loads')} "
-                f"where status in ('loaded', 'replaced', 'unchanged') and family in ({marks}) "
-                "group by file_path", list(families))
-            gone = [(p, t) for p, t in loaded if p not in present_paths]
+            rows = self._fetchall(
+                f"select file_path, family, table_name, sha256, status, finished_at "
+                f"from {d.table(LEDGER_SCHEMA, 'file_loads')} "
+                f"where status in ('loaded', 'replaced', 'unchanged', 'removed') and family in ({marks})",
+                list(families))
+            latest: dict[str, tuple] = {}
+            for row in rows:  # the latest settled row per file (portable: no QUALIFY everywhere)
+                if row[0] not in latest or latest[row[0]][5] <= row[5]:
+                    latest[row[0]] = row
+            gone = [row for path, row in latest.items() if row[4] != "removed" and path not in present_paths]
             statements: list[str | tuple[str, Sequence[Any]]] = []
-            for path, tables in gone:
+            for path, family, tables, sha256, _, _ in gone:
                 for table in (tables or "").split(","):
                     if table and self.table_columns(table):
                         statements.append(self._delete_file(table, path))
+                statements.append(self._delete_file("rejected_records", path, LEDGER_SCHEMA))
+                outcome = FileOutcome(path, family, tables, "removed", sha256=sha256, message=REMOVED_MESSAGE)
+                statements.append(self._ledger_insert(None, outcome, LedgerContext(
+                    run_id, str(uuid.uuid4()), dt.datetime.now())))
             if statements and d.transactional:
                 statements = [d.begin() or "", *statements, d.commit() or ""]
             elif statements:

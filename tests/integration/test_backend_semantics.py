@@ -505,3 +505,65 @@ def test_dbt_duckdb_plugin_shows_only_committed_parquet_parts(store_root: Path, 
             count = con.execute(f"select count(*) from raw_data.{AALR1}").fetchone()[0]
             ledger = con.execute("select count(*) from mssp_meta.file_loads").fetchone()[0]
         assert (count, ledger) == (9, 3)
+
+
+PURGE_RECORDS_REMOVED = ("duckdb", "parquet_local", "parquet_s3", "redshift_on_duckdb", "databricks_on_duckdb",
+                         "snowflake", "fabric_local_delta")
+"""Backends whose full-refresh purge writes ``removed`` ledger rows (the others only drop rows)."""
+
+
+def purge(store_root: Path, target: Target, run_id: str, tmp: Path) -> int:
+    store = Store(str(store_root))
+    backend = target.open()
+    try:
+        backend.prepare()
+        present = {e.file_path for e in build_catalog(store, tmp).entries}
+        return backend.purge_missing(present, ("alr", "cclf"), run_id)
+    finally:
+        backend.close()
+
+
+@pytest.mark.parametrize("name", PURGE_RECORDS_REMOVED)
+def test_a_file_purged_by_full_refresh_loads_again_when_restored(name: str, store_root: Path, tmp: Path,
+                                                                   tmp_path: Path) -> None:
+    with open_target(name, tmp_path) as target:
+        write_store(store_root)
+        load(store_root, target, "r1", tmp)
+        kept = (store_root / ALR_1).read_bytes()
+        (store_root / ALR_1).unlink()
+        assert purge(store_root, target, "r2", tmp) == 1
+        assert by_file(target, AALR1) == {ALR_2: 4}
+        removed = [r for r in target.ledger() if r["status"] == "removed"]
+        assert [(r["file_path"], r["run_id"], r["rows_loaded"]) for r in removed] == [(ALR_1, "r2", 0)]
+        assert "no longer in the file store" in removed[0]["message"]
+        assert purge(store_root, target, "r3", tmp) == 0  # already removed: not again
+        (store_root / ALR_1).write_bytes(kept)
+        third = load(store_root, target, "r4", tmp)
+        assert (third[ALR_1].status, third[ALR_1].rows_loaded) == ("loaded", 5)
+        assert by_file(target, AALR1) == {ALR_1: 5, ALR_2: 4}
+
+
+def test_bigquery_purge_records_removed_in_one_script_per_file() -> None:
+    from tasks.backends.bigquery import BigQueryBackend
+
+    class LedgerClient(FakeBigQueryClient):
+        def query(self, sql: str, job_config: Any = None) -> FakeBigQueryClient._Job:
+            self.calls.append(("query", sql, job_config))
+            if sql.startswith("select file_path, family"):
+                return self._Job([(ALR_1, "alr", AALR1, "a" * 64, "loaded", 1), (ALR_2, "alr", AALR1, "b", "loaded", 1),
+                                  (ALR_2, "alr", AALR1, "b", "removed", 2)])
+            if "INFORMATION_SCHEMA" in sql:
+                return self._Job([("bene_mbi_id",)])
+            return self._Job()
+
+    client = LedgerClient()
+    backend = BigQueryBackend(client, "proj", bq=FakeBigQuery)
+    assert backend.purge_missing(set(), ("alr",), "r9") == 1  # ALR_2 was removed before: not again
+    script, config = client.calls[-1][1:]
+    assert script.splitlines()[:3] == ["begin transaction;",
+                                       f"delete from `proj.raw_data.{AALR1}` where file_path = @file_path;",
+                                       "delete from `proj.mssp_meta.rejected_records` where file_path = @file_path;"]
+    assert script.splitlines()[-1] == "commit transaction;"
+    params = {name: value for name, _, value in config.query_parameters}
+    assert (params["file_path"], params["status"], params["run_id"], params["rows_loaded"]) == (
+        ALR_1, "removed", "r9", 0)
