@@ -27,6 +27,8 @@ from tasks.families import ALR_TABLES, CCLF_TABLES
 ACO = "A1234"
 YEAR = 2024
 CONTENT_MARKER = "ZQXCONTENTQZX"
+# The first line of a headerless CSV: data that must never become column names (issue 14).
+HEADERLESS_VALUES = ("9QX5RT7YZ84", CONTENT_MARKER, "02/29/1924")
 FIXED = (2024, 1, 1, 0, 0, 0)
 BOMB_BYTES = 4 * 1024 * 1024  # deflates to ~4 KB: ~1000x, past the 200x limit
 CCLF0_HEADER = "File Number  |File Description    |Total Records Count |Record Length"
@@ -239,7 +241,8 @@ def _csvs(store_root: Path, corpus: Corpus) -> None:
     junk = bytes(range(256)) * 8
     rel = write(store_root, f"{folder('129')}/{stem}", zip_of([
         (f"{stem}_1-1.csv", wrong_count.encode()), (f"{stem}_1-2.csv", no_key.encode()),
-        (f"{stem}_1-4.csv", b"BENE_MBI_ID,TIN,NPI\n"), (f"{stem}_1-5.csv", junk)]))
+        (f"{stem}_1-4.csv", b"BENE_MBI_ID,TIN,NPI\n"), (f"{stem}_1-5.csv", junk),
+        (f"{stem}_1-9.csv", (",".join(HEADERLESS_VALUES) + "\n1AC0AC0AC05,SAGE,03/04/1950\n").encode())]))
     corpus.rows[ALR_TABLES["1"]] += 2
     corpus.rows[ALR_TABLES["2"]] += 3
     corpus.cases += [
@@ -247,6 +250,7 @@ def _csvs(store_root: Path, corpus: Corpus) -> None:
         Case("csv_missing_key_column", f"{rel}/{stem}_1-2.csv", "loaded", "", 3, 0),
         Case("csv_header_only", f"{rel}/{stem}_1-4.csv", "loaded", "", 0, 0),
         Case("csv_binary_junk", f"{rel}/{stem}_1-5.csv", "rejected", "binary content"),
+        Case("csv_no_header", f"{rel}/{stem}_1-9.csv", "rejected", "first line is not a CSV header"),
     ]
     rel = write(store_root, f"{folder('131')}/P.{ACO}.ACO.QALR.2024Q1.D249999.T0100009_1-6.csv", b"")
     corpus.cases.append(Case("empty_file", rel, "rejected", "empty file"))

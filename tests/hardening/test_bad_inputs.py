@@ -21,7 +21,8 @@ from tests.loading import load_store, table_counts
 CASE_KEYS = (
     "truncated_zip", "empty_zip", "non_cms_member", "zip_slip", "zip_link", "zip_bomb", "nested_too_deep",
     "nested_not_a_zip", "wrong_record_length", "empty_member", "cclf0_not_numeric", "cclf0_names_absent_file",
-    "csv_wrong_field_count", "csv_missing_key_column", "csv_header_only", "csv_binary_junk", "empty_file",
+    "csv_wrong_field_count", "csv_missing_key_column", "csv_header_only", "csv_binary_junk", "csv_no_header",
+    "empty_file",
     "xlsx_not_a_workbook", "xlsx_zip_not_a_workbook", "malformed_xml", "bad_date_not_calendar",
     "bad_date_not_numeric", "unknown_aco_id", "non_cms_name",
 )

@@ -12,6 +12,8 @@ from pathlib import Path
 
 import duckdb
 
+from tasks.parsers.delimited import normalize_header
+from tests.hardening.bad_inputs import HEADERLESS_VALUES
 from tests.hardening.canaries import MBI, PHI_CANARIES, SECRET_CANARIES
 
 CANARIES = PHI_CANARIES + SECRET_CANARIES
@@ -90,3 +92,23 @@ def test_no_canary_in_reports_or_scratch_files(corpus_cli_run) -> None:
     scanned = _files(run.cwd, skip)
     assert any(p.suffix == ".html" for p in scanned), "the run report should be scanned"
     assert [p for p in scanned if found_in(p.read_bytes())] == []
+
+
+def phi_in_column_names(warehouse: Path) -> tuple[list[str], list[str]]:
+    """(all column names of the warehouse catalog, those that hold a canary or a headerless value).
+
+    Column names are normalized (lower case, ``c_`` before a digit), so the canaries are too.
+    """
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        columns = [r[0] for r in con.execute("select column_name from information_schema.columns").fetchall()]
+    values = CANARIES + HEADERLESS_VALUES
+    needles = {v.lower() for v in values} | {normalize_header(v) for v in values}
+    needles |= {n.removeprefix("c_") for n in needles}
+    return columns, [c for c in columns if any(n and n in c.lower() for n in needles)]
+
+
+def test_no_canary_in_warehouse_column_names(corpus_cli_run) -> None:
+    """A headerless CSV once turned its MBI, name and birth date into column names (issue 14)."""
+    columns, leaked = phi_in_column_names(corpus_cli_run.warehouse)
+    assert "bene_mbi_id" in columns and "file_row_number" in columns  # the catalog was read
+    assert leaked == []
