@@ -126,7 +126,8 @@ def write_good_files(store_root: Path, corpus: Corpus, *, beneficiaries: int = 1
 def build_corpus(store_root: Path) -> Corpus:
     corpus = Corpus()
     write_good_files(store_root, corpus)
-    for add in (_containers, _zip_members, _fixed_width, _cclf0, _csvs, _workbooks_and_xml, _names):
+    for add in (_containers, _zip_members, _fixed_width, _cclf0, _csvs, _workbooks_and_xml, _names,
+                _store_entries):
         add(store_root, corpus)
     return corpus
 
@@ -282,3 +283,23 @@ def _names(store_root: Path, corpus: Corpus) -> None:
     corpus.cases.append(Case("unknown_aco_id", rel, "rejected", "ACO id A9876"))
     rel = write(store_root, f"{folder('131')}/meeting_notes.docx", b"not data")
     corpus.cases.append(Case("non_cms_name", rel, "rejected", "matches no MSSP file family"))
+
+
+def _store_entries(store_root: Path, corpus: Corpus) -> None:
+    """Entries that are not plain files, and a name that would forge a log line: never opened."""
+    import os
+
+    base = store_root / folder("131")
+    stem = f"P.{ACO}.ACO.QALR.2024Q2.D249999.T02000{{n}}_1-1.csv"
+    links = {"symlink_out_of_store": ("/etc/passwd", "a symbolic link"),
+             "symlink_dangling": (str(store_root / "gone.csv"), "a dangling symbolic link"),
+             "symlink_to_directory": (str(base), "a symbolic link to a directory")}
+    for n, (key, (target, reason)) in enumerate(links.items(), start=10):
+        (base / stem.format(n=n)).symlink_to(target)
+        corpus.cases.append(Case(key, f"{folder('131')}/{stem.format(n=n)}", "rejected", reason))
+    os.mkfifo(base / stem.format(n=20))
+    corpus.cases.append(Case("fifo", f"{folder('131')}/{stem.format(n=20)}", "rejected", "named pipe"))
+    forged = stem.format(n=21).replace("_1-1", "_1-1\nINFO: all good")
+    write(store_root, f"{folder('131')}/{forged}", b"BENE_MBI_ID\n")
+    corpus.cases.append(Case("control_character_name", repr(f"{folder('131')}/{forged}")[1:-1], "rejected",
+                             "control or invisible character"))

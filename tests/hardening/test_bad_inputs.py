@@ -24,7 +24,8 @@ CASE_KEYS = (
     "csv_wrong_field_count", "csv_missing_key_column", "csv_header_only", "csv_binary_junk", "csv_no_header",
     "empty_file",
     "xlsx_not_a_workbook", "xlsx_zip_not_a_workbook", "malformed_xml", "bad_date_not_calendar",
-    "bad_date_not_numeric", "unknown_aco_id", "non_cms_name",
+    "bad_date_not_numeric", "unknown_aco_id", "non_cms_name", "symlink_out_of_store", "symlink_dangling",
+    "symlink_to_directory", "fifo", "control_character_name",
 )
 GOOD_STATUSES = ("loaded", "replaced")
 
