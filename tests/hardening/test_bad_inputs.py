@@ -122,6 +122,11 @@ def test_cli_over_the_whole_corpus_finishes_and_exits_1(corpus_cli_run) -> None:
     (absent,) = run.corpus.case("cclf0_names_absent_file")
     assert "CCLF0 names CCLF8, but the bundle has no such file" in (messages[absent.file_path] or "")
     assert all("\n" not in (m or "") and CONTENT_MARKER not in (m or "") for m in messages.values())
+    assert all("\n" not in p for p in statuses)  # a newline in a name reaches no ledger path
+    output = run.result.stdout + run.result.stderr
+    (forged,) = run.corpus.case("control_character_name")
+    assert forged.file_path.rsplit("/", 1)[-1] in output  # named, escaped
+    assert not any(line.lstrip().startswith("INFO: all good") for line in output.splitlines())
     assert run_id
 
 
