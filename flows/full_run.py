@@ -262,11 +262,13 @@ def write_report(settings: Settings, summary: RunSummary) -> Path | None:
     """The delivery and data-quality report; a report problem never fails the load."""
     if settings.output_type != "DUCKDB":
         return None
+    from tasks.report.dbt_results import keep_latest_results
     from tasks.report.task import build_report_task
 
     try:
-        return build_report_task(Path(settings.output_location), dbt_results=summary.dbt.get("run_results", []),
-                                 aco_id=settings.aco_id)
+        warehouse = Path(settings.output_location)
+        results = keep_latest_results(summary.dbt.get("run_results", []), warehouse.parent / "reports" / "dbt")
+        return build_report_task(warehouse, dbt_results=results, aco_id=settings.aco_id)
     except Exception as exc:
         get_run_logger().warning(f"report not written: {type(exc).__name__}: {exc}")
         return None

@@ -73,6 +73,22 @@ def parse_results(path: Path) -> DbtRun:
     return run
 
 
+def keep_latest_results(paths: Sequence[Path], archive: Path) -> list[Path]:
+    """Keep each project's newest ``run_results.json`` in ``archive/<project>/target/``; all kept, by project.
+
+    A run that skips an up-to-date project still reports that project's last build (the work
+    folder of the run that built it is gone by then).
+    """
+    import shutil
+
+    for path in paths:
+        project = path.parent.parent.name if path.parent.name == "target" else path.parent.name
+        dest = archive / project / "target" / "run_results.json"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+    return sorted(archive.glob("*/target/run_results.json"))
+
+
 def dbt_section(paths: Sequence[Path] | None) -> Section:
     section = Section(
         key="dbt",

@@ -144,6 +144,13 @@ def test_demo_downloads_through_the_fake_hub_and_writes_the_report(demo_runs) ->
     html = (cwd / report_line.removeprefix("report: ")).read_text()
     assert "Deliveries" in html and "Completeness" in html
     assert "ACO performance" in html and "Shared savings estimate" in html
+    dbt_part = html.split('<section id="dbt">', 1)[1].split("</section>", 1)[0]
+    assert "No dbt results found." not in dbt_part  # run_results.json reached the report (issue 15.2)
+    assert all(f"of {project} at" in dbt_part for project in ("alr", "cclf", "mssp")), dbt_part[:2000]
+    warned = [line.split("DBT WARNING: ", 1)[1] for line in first.stdout.splitlines() if "DBT WARNING: " in line]
+    assert all(node.split(": ", 1)[1] in dbt_part for node in warned)  # the summary's dbt warnings, named there too
+    assert not list((PROJECT_ROOT / "dbt").glob("*/data")) or all(  # nothing written into the code tree
+        p.stat().st_mtime < cwd.stat().st_mtime for p in (PROJECT_ROOT / "dbt").glob("*/data"))
 
 
 def test_second_demo_run_changes_nothing(demo_runs) -> None:

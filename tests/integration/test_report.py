@@ -11,6 +11,7 @@ import pytest
 
 from tasks.errors import ConfigError
 from tasks.report import build_report, collect_report, default_report_path, write_report
+from tasks.report.dbt_results import dbt_section
 from tasks.report.html import render_html
 from tasks.report.markdown import section_markdown
 from tasks.report.model import Report, Section, Table
@@ -215,3 +216,15 @@ def test_builds_while_this_process_holds_a_write_connection(tmp_path: Path) -> N
     finally:
         writer.close()
     assert "Files per family and month" in html
+
+
+def test_the_latest_build_of_each_project_is_kept_for_runs_that_skip_it(tmp_path: Path) -> None:
+    from tasks.report.dbt_results import keep_latest_results
+
+    first = write_run_results(tmp_path / "run1" / "alr" / "target" / "run_results.json")
+    second = write_run_results(tmp_path / "run1" / "cclf" / "target" / "run_results.json")
+    archive = tmp_path / "reports" / "dbt"
+    kept = keep_latest_results([first, second], archive)
+    assert [p.relative_to(archive).parts[0] for p in kept] == ["alr", "cclf"]
+    assert keep_latest_results([], archive) == kept  # a run that built nothing still reports both
+    assert dbt_section(kept).tables and "No dbt results found." not in dbt_section(kept).notes
