@@ -17,7 +17,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
 from flows.console import PROGRESS, Progress
-from tasks.ingest import Expectation, ingest_entry, settle_unchanged
+from tasks.ingest import Expectation, ingest_entry, recheck_duplicates, settle_unchanged
 from tasks.models import CatalogEntry, FileOutcome
 from tasks.run_problems import Halt, output_problem
 from tasks.store import Store
@@ -34,6 +34,7 @@ class LoadContext:
     full_refresh: bool
     parallelism: int
     output_location: str = ""  # to tell a full/held output (the run halts) from one bad file
+    present_paths: frozenset[str] | None = None  # this run's store paths: duplicate vs renamed file
     halt: Halt = field(default_factory=Halt)
 
 
@@ -59,7 +60,7 @@ def ingest_file(entry: CatalogEntry, ctx: LoadContext, expect: Expectation | Non
         return None
     try:
         outcome = ingest_entry(entry, ctx.store, ctx.backend, run_id=ctx.run_id, temp_dir=ctx.temp_dir,
-                               full_refresh=ctx.full_refresh, expect=expect)
+                               full_refresh=ctx.full_refresh, expect=expect, present_paths=ctx.present_paths)
     except Exception as exc:  # even the ledger row could not be written: one line, no traceback
         outcome = FileOutcome(entry.file_path, entry.family, entry.kind.table if entry.kind else None, "failed",
                               message=f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500])
@@ -94,6 +95,9 @@ def ingest_many(entries: Sequence[CatalogEntry], ctx: LoadContext,
         if outcome is not None:
             outcomes.append(outcome)
         progress.step()
+    outcomes = recheck_duplicates(outcomes, list(ordered), ctx.store, ctx.backend, run_id=ctx.run_id,
+                                  temp_dir=ctx.temp_dir, full_refresh=ctx.full_refresh,
+                                  present_paths=ctx.present_paths, expectations=expectations)
     return settled + outcomes
 
 

@@ -289,6 +289,7 @@ def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> No
         ctx = LoadContext(store, backend, run_id, settings.temp_path / run_id, settings.full_refresh,
                           settings.parallelism, output_location=settings.output_location)
         catalog = catalog_store(store, settings)
+        ctx.present_paths = frozenset(e.file_path for e in catalog.entries)
         summary.skipped.extend(catalog.skipped)
         summary.add(record_unplaced(catalog, ctx))
         for family in settings.families:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import uuid
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +126,30 @@ def settle_unchanged(entries: list[CatalogEntry], backend: Backend, *, run_id: s
     return outcomes, [e for e in entries if e.file_path not in settled]
 
 
+def recheck_duplicates(outcomes: list[FileOutcome], entries: list[CatalogEntry], store: Store, backend: Backend, *,
+                       run_id: str, temp_dir: Path, full_refresh: bool, present_paths: Collection[str] | None,
+                       expectations: dict[str, Expectation] | None = None) -> list[FileOutcome]:
+    """Load after all a file recorded ``duplicate`` whose twin changed later in the same run.
+
+    Files load in parallel, so a file can be found a duplicate of a present path that is then
+    re-issued with other bytes; without this its records would be in no row until the next run.
+    """
+    check = getattr(backend, "duplicate_of", None)
+    if check is None or present_paths is None:
+        return outcomes
+    present = frozenset(present_paths)
+    by_path = {e.file_path: e for e in entries}
+    redone = []
+    for outcome in outcomes:
+        entry = by_path.get(outcome.file_path)
+        if outcome.status == "duplicate" and entry is not None and check(entry, outcome, present) is None:
+            outcome = ingest_entry(entry, store, backend, run_id=run_id, temp_dir=temp_dir,
+                                   full_refresh=full_refresh, present_paths=present,
+                                   expect=(expectations or {}).get(outcome.file_path))
+        redone.append(outcome)
+    return redone
+
+
 def _remember(backend: Backend, entry: CatalogEntry, outcome: FileOutcome) -> None:
     remember = getattr(backend, "remember_fingerprint", None)
     if remember and entry.fingerprint and outcome.sha256 and outcome.status in ("loaded", "replaced", "unchanged"):
@@ -141,9 +165,16 @@ def ingest_entry(
     temp_dir: Path,
     full_refresh: bool = False,
     expect: Expectation | None = None,
+    present_paths: Collection[str] | None = None,
 ) -> FileOutcome:
-    """Load one catalog entry in one transaction and record it in the ledger."""
-    ctx = LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now())
+    """Load one catalog entry in one transaction and record it in the ledger.
+
+    ``present_paths`` (every file path of this run's store) lets the backend record a file whose
+    bytes are already loaded under another present path as ``duplicate``, and move the rows of
+    a renamed file (the other path gone) instead of doubling them.
+    """
+    present = frozenset(present_paths) if present_paths is not None else None
+    ctx = LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now(), present)
     kind = entry.kind
     base = FileOutcome(entry.file_path, entry.family, kind.table if kind else None, "rejected",
                        size_bytes=entry.size_bytes)

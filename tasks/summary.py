@@ -107,6 +107,9 @@ class RunSummary:
         for o in self.failed_files:
             lines.append(f"{o.status.upper()}: {o.file_path}: {o.message}")
         for o in self.outcomes:
+            if o.status == "duplicate":  # not a failure, but the operator should know
+                lines.append(f"DUPLICATE: {o.file_path}: {o.message}")
+        for o in self.outcomes:
             for w in o.warnings:
                 lines.append(f"WARNING: {o.file_path}: {w}")
         lines.extend(f"NOTE: {n}" for n in self.notes)

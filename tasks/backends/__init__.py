@@ -26,6 +26,9 @@ class LedgerContext:
     run_id: str
     load_id: str
     started_at: dt.datetime
+    present_paths: frozenset[str] | None = None
+    """This run's store paths, to tell a duplicate (the same bytes loaded under a path still in the
+    store) from a rename (that path is gone); None: unknown, no duplicate check."""
 
 
 class FileWriter(Protocol):

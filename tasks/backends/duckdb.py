@@ -23,8 +23,10 @@ from tasks.ledger import LEDGER_DDL, LEDGER_SCHEMA, RAW_METADATA_COLUMNS, RAW_SC
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
 
 META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
-SETTLED = "('loaded', 'replaced', 'unchanged', 'removed')"
-"""Ledger statuses that say what a file's rows are now; the latest of them wins."""
+SETTLED = "('loaded', 'replaced', 'unchanged', 'removed', 'duplicate')"
+"""Ledger statuses that say what a file's rows are now; the latest of them wins. Only
+``loaded``/``replaced``/``unchanged`` mean the file's rows are in the warehouse."""
+CARRIES_ROWS = ("loaded", "replaced", "unchanged")
 LATEST_FIRST = "finished_at desc"
 MEMORY_LIMIT = "1GB"
 
@@ -72,7 +74,7 @@ class DuckDBBackend:
                     order by {LATEST_FIRST} limit 1""",
                 [file_path],
             ).fetchone()
-        if row is None or row[2] == "removed":  # purged by a full refresh: its rows are gone
+        if row is None or row[2] not in CARRIES_ROWS:  # removed or duplicate: none of its rows are loaded
             return None
         tables = tuple(t for t in (row[1] or "").split(",") if t)
         return PriorLoad(row[0], tables, row[2])
@@ -94,7 +96,7 @@ class DuckDBBackend:
                 from mssp_candidates c
                 join {LEDGER_SCHEMA}.file_fingerprints f using (file_path, fingerprint)
                 join latest l on l.file_path = c.file_path and l.sha256 = f.sha256
-                where l.status <> 'removed'""").fetchall()
+                where l.status in ('loaded', 'replaced', 'unchanged')""").fetchall()
             cur.unregister("mssp_candidates")
         return {p: PriorLoad(sha, tuple(t for t in (tables or "").split(",") if t), status)
                 for p, sha, tables, status in rows}
@@ -156,7 +158,7 @@ class DuckDBBackend:
                     qualify row_number() over (partition by file_path order by {LATEST_FIRST}) = 1""",
                 [list(families)],
             ).fetchall()
-            gone = [row for row in latest if row[4] != "removed" and row[0] not in present_paths]
+            gone = [row for row in latest if row[4] in CARRIES_ROWS and row[0] not in present_paths]
             cur.execute("begin transaction")
             try:
                 for path, family, tables, sha256, _ in gone:
@@ -168,15 +170,44 @@ class DuckDBBackend:
         return len(gone)
 
     def _remove_file(self, cur: duckdb.DuckDBPyConnection, path: str, family: str | None,
-                     tables: str | None, sha256: str | None, run_id: str) -> None:
+                     tables: str | None, sha256: str | None, run_id: str, message: str = REMOVED_MESSAGE) -> None:
         """Delete one file's rows, rejects and fingerprint, and write its ``removed`` ledger row."""
-        for table in (tables or "").split(","):
+        self._delete_file(cur, path, (tables or "").split(","))
+        outcome = FileOutcome(path, family, tables, "removed", sha256=sha256, message=message)
+        self._insert_ledger(cur, None, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()))
+
+    def _delete_file(self, cur: duckdb.DuckDBPyConnection, path: str, tables: list[str]) -> None:
+        for table in dict.fromkeys(tables):
             if table and self.table_columns(cur, table):
                 cur.execute(f"delete from {RAW_SCHEMA}.{quote(table)} where file_path = ?", [path])
         cur.execute(f"delete from {LEDGER_SCHEMA}.rejected_records where file_path = ?", [path])
         cur.execute(f"delete from {LEDGER_SCHEMA}.file_fingerprints where file_path = ?", [path])
-        outcome = FileOutcome(path, family, tables, "removed", sha256=sha256, message=REMOVED_MESSAGE)
-        self._insert_ledger(cur, None, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()))
+
+    def duplicate_of(self, entry: CatalogEntry, outcome: FileOutcome, present_paths: frozenset[str]) -> str | None:
+        """The present path whose loaded rows are ``outcome``'s bytes, if any (outside a load)."""
+        with self._cursor() as cur:
+            twins = self.same_bytes_elsewhere(cur, outcome, entry.file_date)
+        return next((path for path, _, _ in twins if path in present_paths), None)
+
+    def same_bytes_elsewhere(self, cur: duckdb.DuckDBPyConnection, outcome: FileOutcome, file_date: dt.date | None
+                             ) -> list[tuple[str, str | None, str | None]]:
+        """(file_path, family, table_name) of the other files whose rows are these same bytes.
+
+        Same bytes, table and file date: two deliveries of one content on different dates (a
+        participant list unchanged from one performance year to the next) are both kept, since
+        their rows differ by ``file_date``/``file_name`` and downstream models read those."""
+        return cur.execute(
+            f"""with latest as (
+                    select file_path, family, table_name, sha256, status, file_date
+                    from {LEDGER_SCHEMA}.file_loads where status in {SETTLED} and file_path in
+                        (select file_path from {LEDGER_SCHEMA}.file_loads where sha256 = $1)
+                    qualify row_number() over (partition by file_path order by {LATEST_FIRST}) = 1)
+                select file_path, family, table_name from latest
+                where sha256 = $1 and file_path <> $2 and table_name is not distinct from $3
+                  and file_date is not distinct from $4
+                  and status in {CARRIES_ROWS}
+                order by file_path""",
+            [outcome.sha256, outcome.file_path, outcome.table_name, file_date]).fetchall()
 
     def close(self) -> None:
         self._root.close()
@@ -271,8 +302,31 @@ class _DuckDBFileWriter:
 
     def commit(self, outcome: FileOutcome) -> None:
         outcome.table_name = ",".join(self.tables) or outcome.table_name
-        if self.replace is not None:
-            self.delete_previous()
+        present = self.ctx.present_paths
+        has_records = outcome.rows_loaded + outcome.rows_rejected > 0  # empty files are all alike: no twins
+        twins = (self.backend.same_bytes_elsewhere(self.cur, outcome, self.entry.file_date)
+                 if present is not None and outcome.sha256 and has_records else [])
+        kept = [path for path, _, _ in twins if path in present] if present is not None else []
+        if kept:  # the same bytes already carry rows under a path still in the store
+            self.backend._delete_file(self.cur, self.entry.file_path,
+                                      [*(self.replace.tables if self.replace else ()), *self.tables])
+            _as_duplicate(outcome, kept[0])
+        else:
+            if self.replace is not None:
+                self.delete_previous()
+            for path, family, tables in twins:  # renamed: the rows move here, the old path's go
+                self.backend._remove_file(self.cur, path, family, tables, outcome.sha256, self.ctx.run_id,
+                                          f"no longer in the file store: its rows moved to {self.entry.file_path} "
+                                          "(same bytes)")
         self.backend._insert_ledger(self.cur, self.entry, outcome, self.ctx)
         self.cur.execute("commit")
         self.committed = True
+
+
+def _as_duplicate(outcome: FileOutcome, other_path: str) -> None:
+    """Turn a file's outcome into ``duplicate``: nothing of it stays loaded."""
+    outcome.status = "duplicate"
+    outcome.rows_loaded = outcome.rows_rejected = 0
+    outcome.rows_expected = None
+    outcome.warnings.clear()
+    outcome.message = f"same bytes as {other_path}, already loaded: no rows loaded again"

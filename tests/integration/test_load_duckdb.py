@@ -163,9 +163,12 @@ def _run(store_root: Path, warehouse: Path, run_id: str, *, full_refresh: bool =
     try:
         backend.prepare()
         entries = build_catalog(store, warehouse.parent / "tmp").entries
+        present = frozenset(e.file_path for e in entries)
         settled, remaining = ingest.settle_unchanged(entries, backend, run_id=run_id, full_refresh=full_refresh)
-        outcomes = settled + [ingest.ingest_entry(e, store, backend, run_id=run_id, temp_dir=warehouse.parent / "tmp",
-                                                  full_refresh=full_refresh) for e in remaining]
+        args = {"run_id": run_id, "temp_dir": warehouse.parent / "tmp", "full_refresh": full_refresh,
+                "present_paths": present}
+        loaded = [ingest.ingest_entry(e, store, backend, **args) for e in remaining]
+        outcomes = settled + ingest.recheck_duplicates(loaded, remaining, store, backend, **args)
         if full_refresh:
             backend.purge_missing({e.file_path for e in entries}, tuple(FAMILIES), run_id)
         return outcomes
@@ -199,3 +202,115 @@ def test_a_bundle_purged_by_full_refresh_loads_again_when_restored(cclf_store, w
     latest = query(warehouse, "select distinct status from mssp_meta.file_loads where run_id = 'r4' "
                    "and file_path like ?", [manifest.files[0] + "/%"])
     assert latest == [("loaded",)]
+
+
+def _copy_bundle(store_root: Path, bundle: str, stamp: str = "T9999999") -> str:
+    """The same bundle under another delivery stamp (every member's bytes identical)."""
+    name = bundle.rsplit("/", 1)[1]
+    parts = name.split(".")
+    copy = bundle.rsplit("/", 1)[0] + "/" + ".".join(p if not p.startswith("T") else stamp for p in parts)
+    shutil.copy(store_root / bundle, store_root / copy)
+    return copy
+
+
+def _rows_by_bundle(warehouse: Path, table: str) -> dict[str, int]:
+    return dict(query(warehouse, f"select split_part(file_path, '.zip/', 1) || '.zip', count(*) from raw_data.{table} "
+                      "group by 1"))
+
+
+def test_a_bundle_delivered_twice_is_duplicate_and_rows_are_not_doubled(cclf_store, warehouse: Path) -> None:
+    store_root, manifest = cclf_store
+    _run(store_root, warehouse, "r1")
+    copy = _copy_bundle(store_root, manifest.files[0])
+    outcomes = _run(store_root, warehouse, "r2")
+    duplicates = [o for o in outcomes if o.status == "duplicate"]
+    assert duplicates and all(o.file_path.startswith(copy + "/") and o.rows_loaded == 0 for o in duplicates)
+    assert all(o.message and manifest.files[0] in o.message for o in duplicates)
+    assert table_counts(warehouse) == dict(manifest.rows)
+    from tasks.summary import RunSummary
+    summary = RunSummary(outcomes=outcomes)
+    assert summary.ok  # a duplicate is not a failure
+    assert f"DUPLICATE: {duplicates[0].file_path}: same bytes as {manifest.files[0]}" in summary.render_text()
+    again = _run(store_root, warehouse, "r3")  # still duplicate, still not doubled
+    assert statuses(again)["duplicate"] == len(duplicates)
+    assert table_counts(warehouse) == dict(manifest.rows)
+
+
+def test_a_renamed_bundle_moves_its_rows_without_doubling(cclf_store, warehouse: Path) -> None:
+    store_root, manifest = cclf_store
+    _run(store_root, warehouse, "r1")
+    copy = _copy_bundle(store_root, manifest.files[0])
+    (store_root / manifest.files[0]).unlink()
+    outcomes = _run(store_root, warehouse, "r2")
+    moved = [o for o in outcomes if o.file_path.startswith(copy + "/")]
+    assert moved and {o.status for o in moved} == {"loaded"}
+    assert table_counts(warehouse) == dict(manifest.rows)
+    assert manifest.files[0] not in _rows_by_bundle(warehouse, "beneficiary_xref")
+    removed = query(warehouse, "select count(*), min(message) from mssp_meta.file_loads where status = 'removed' "
+                    "and run_id = 'r2'")
+    with_records = [o for o in moved if o.rows_loaded + o.rows_rejected]  # empty members are never twins
+    assert removed[0][0] == len(with_records) and copy in removed[0][1]
+    assert statuses(_run(store_root, warehouse, "r3")) == {"unchanged": manifest.members}
+
+
+def test_two_identical_new_files_in_one_run_load_once(cclf_store, warehouse: Path) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tasks import ingest
+    from tasks.backends import open_backend
+    from tasks.catalog import build_catalog
+    from tasks.store import Store
+
+    store_root, manifest = cclf_store
+    copy = _copy_bundle(store_root, manifest.files[0])
+    store = Store(str(store_root))
+    backend = open_backend("DUCKDB", str(warehouse))
+    try:
+        backend.prepare()
+        entries = build_catalog(store, warehouse.parent / "tmp").entries
+        present = frozenset(e.file_path for e in entries)
+        with ThreadPoolExecutor(4) as pool:
+            outcomes = list(pool.map(lambda e: ingest.ingest_entry(
+                e, store, backend, run_id="r1", temp_dir=warehouse.parent / "tmp", present_paths=present), entries))
+    finally:
+        backend.close()
+    twins: dict[str, list[str]] = {}
+    for o in outcomes:
+        bundle, member = o.file_path.split(".zip/")
+        if bundle + ".zip" in (copy, manifest.files[0]) and (o.status == "duplicate" or o.rows_loaded):
+            twins.setdefault(member, []).append(o.status)
+    assert len(twins) > 5
+    assert all(sorted(s) == ["duplicate", "loaded"] for s in twins.values()), twins
+    assert table_counts(warehouse) == dict(manifest.rows)
+
+
+def test_a_duplicate_whose_twin_changes_later_in_the_run_is_loaded_after_all(store_root: Path,
+                                                                             warehouse: Path) -> None:
+    from tasks import ingest
+    from tasks.backends import open_backend
+    from tasks.catalog import build_catalog
+    from tasks.store import Store
+    from tests.integration.test_backend_semantics import ALR_1, alr_rows
+
+    (store_root / ALR_1).parent.mkdir(parents=True)
+    (store_root / ALR_1).write_bytes(alr_rows(5, "1AA"))
+    _run(store_root, warehouse, "r1")
+    twin = ALR_1.replace("T0100000", "T0200000")  # the same delivery date, the same bytes
+    (store_root / twin).write_bytes(alr_rows(5, "1AA"))
+    (store_root / ALR_1).write_bytes(alr_rows(3, "9ZZ"))  # ... while the first file is re-issued
+    store = Store(str(store_root))
+    backend = open_backend("DUCKDB", str(warehouse))
+    try:
+        entries = {e.file_path: e for e in build_catalog(store, warehouse.parent / "tmp").entries}
+        args = {"run_id": "r2", "temp_dir": warehouse.parent / "tmp", "full_refresh": False,
+                "present_paths": frozenset(entries)}
+        first = ingest.ingest_entry(entries[twin], store, backend, **args)  # before the re-issue commits
+        assert first.status == "duplicate" and ALR_1 in (first.message or "")
+        second = ingest.ingest_entry(entries[ALR_1], store, backend, **args)
+        assert second.status == "replaced"
+        final = ingest.recheck_duplicates([first, second], list(entries.values()), store, backend, **args)
+    finally:
+        backend.close()
+    assert [(o.file_path, o.status, o.rows_loaded) for o in final] == [(twin, "loaded", 5), (ALR_1, "replaced", 3)]
+    assert dict(query(warehouse, "select file_path, count(*) from raw_data.aalr1_assigned_beneficiaries group by 1")
+                ) == {twin: 5, ALR_1: 3}
