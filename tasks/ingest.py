@@ -6,7 +6,6 @@ This is where parsers meet the loader. It returns counts only; the Prefect task 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import uuid
 from collections.abc import Collection, Iterator
@@ -18,6 +17,7 @@ from typing import IO
 from tasks.backends import Backend, LedgerContext
 from tasks.containers import open_member
 from tasks.errors import FileRejected
+from tasks.ledger import utc_now
 from tasks.models import CatalogEntry, FileOutcome, ParseReport
 from tasks.parsers import parser_for
 from tasks.store import Store
@@ -121,7 +121,7 @@ def settle_unchanged(entries: list[CatalogEntry], backend: Backend, *, run_id: s
             continue
         outcome = FileOutcome(entry.file_path, entry.family, ",".join(prior.tables) or None, "unchanged",
                               sha256=prior.sha256, size_bytes=entry.size_bytes)
-        backend.record(entry, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()))
+        backend.record(entry, outcome, LedgerContext(run_id, str(uuid.uuid4()), utc_now()))
         outcomes.append(outcome)
     return outcomes, [e for e in entries if e.file_path not in settled]
 
@@ -174,7 +174,7 @@ def ingest_entry(
     a renamed file (the other path gone) instead of doubling them.
     """
     present = frozenset(present_paths) if present_paths is not None else None
-    ctx = LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now(), present)
+    ctx = LedgerContext(run_id, str(uuid.uuid4()), utc_now(), present)
     kind = entry.kind
     base = FileOutcome(entry.file_path, entry.family, kind.table if kind else None, "rejected",
                        size_bytes=entry.size_bytes)

@@ -5,10 +5,29 @@ DDL here is DuckDB SQL; other backends translate the same column lists.
 
 from __future__ import annotations
 
+import datetime as dt
+
 LEDGER_SCHEMA = "mssp_meta"
 RAW_SCHEMA = "raw_data"
 REMOVED_MESSAGE = "no longer in the file store: its rows were removed (full refresh)"
 """The ``message`` of a ``removed`` ledger row (a full refresh purged a file gone from the store)."""
+
+
+def utc_now() -> dt.datetime:
+    """Now, timezone-aware UTC: the ledger never compares local wall-clock times (DST, a clock set back)."""
+    return dt.datetime.now(dt.UTC)
+
+
+def naive_utc(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as a naive UTC value for a ``TIMESTAMP`` column (DuckDB would shift an aware one to
+    the session's local zone); a naive ``moment`` is taken as local time."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None)
+
+
+def naive_local(moment: dt.datetime) -> dt.datetime:
+    """``moment`` as naive local time (the ledgers of the non-DuckDB outputs, ordered by time as before)."""
+    return moment.astimezone().replace(tzinfo=None) if moment.tzinfo else moment
+
 
 FILE_LOADS_COLUMNS: tuple[tuple[str, str], ...] = (
     ("load_id", "VARCHAR"),
@@ -54,6 +73,12 @@ FINGERPRINT_COLUMNS: tuple[tuple[str, str], ...] = (
     ("sha256", "VARCHAR"),
 )
 """``mssp_meta.file_fingerprints``: the cheap identity seen with each sha256, to skip re-hashing."""
+
+LOAD_SEQ_DDL = f"ALTER TABLE {LEDGER_SCHEMA}.file_loads ADD COLUMN IF NOT EXISTS load_seq BIGINT"
+"""DuckDB: ``load_seq`` appended to ``file_loads`` (existing warehouses migrate in ``prepare``): a
+monotonic number given to each ledger row inside its file's transaction. The latest row of a file
+is the one with the highest ``load_seq`` (rows from before it have NULL and sort last), never the
+latest ``finished_at``: the wall clock can step back."""
 
 LEDGER_DDL = (
     f"CREATE SCHEMA IF NOT EXISTS {LEDGER_SCHEMA}",

@@ -19,7 +19,17 @@ import duckdb
 import pyarrow as pa
 
 from tasks.backends import LedgerContext, PriorLoad
-from tasks.ledger import LEDGER_DDL, LEDGER_SCHEMA, RAW_METADATA_COLUMNS, RAW_SCHEMA, REMOVED_MESSAGE
+from tasks.ledger import (
+    FILE_LOADS_COLUMNS,
+    LEDGER_DDL,
+    LEDGER_SCHEMA,
+    LOAD_SEQ_DDL,
+    RAW_METADATA_COLUMNS,
+    RAW_SCHEMA,
+    REMOVED_MESSAGE,
+    naive_utc,
+    utc_now,
+)
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
 
 META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
@@ -27,7 +37,7 @@ SETTLED = "('loaded', 'replaced', 'unchanged', 'removed', 'duplicate')"
 """Ledger statuses that say what a file's rows are now; the latest of them wins. Only
 ``loaded``/``replaced``/``unchanged`` mean the file's rows are in the warehouse."""
 CARRIES_ROWS = ("loaded", "replaced", "unchanged")
-LATEST_FIRST = "finished_at desc"
+LATEST_FIRST = "load_seq desc nulls last, finished_at desc"  # see tasks.ledger.LOAD_SEQ_DDL
 MEMORY_LIMIT = "1GB"
 
 
@@ -57,11 +67,21 @@ class DuckDBBackend:
         self._guard = threading.Lock()
         self._table_locks: dict[str, threading.Lock] = {}
         self._columns: dict[str, list[str]] = {}
+        self._seq: int | None = None
 
     # --- ledger ---------------------------------------------------------------------------
     def prepare(self) -> None:
-        for statement in LEDGER_DDL:
+        for statement in (*LEDGER_DDL, LOAD_SEQ_DDL):
             self._root.execute(statement)
+        (last,) = self._root.execute(f"select max(load_seq) from {LEDGER_SCHEMA}.file_loads").fetchone()
+        self._seq = last or 0  # this process holds the file: a counter from the highest is monotonic
+
+    def _next_seq(self) -> int:
+        with self._guard:
+            if self._seq is None:
+                self.prepare()
+            self._seq = (self._seq or 0) + 1
+            return self._seq
 
     def _cursor(self) -> duckdb.DuckDBPyConnection:
         return self._root.cursor()
@@ -113,12 +133,13 @@ class DuckDBBackend:
 
     def _insert_ledger(self, cur: duckdb.DuckDBPyConnection, entry: CatalogEntry | None,
                        outcome: FileOutcome, ctx: LedgerContext) -> None:
+        names = ", ".join([*(n for n, _ in FILE_LOADS_COLUMNS), "load_seq"])
         cur.execute(
-            f"insert into {LEDGER_SCHEMA}.file_loads values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            f"insert into {LEDGER_SCHEMA}.file_loads ({names}) values ({', '.join(['?'] * 16)})",
             [ctx.load_id, ctx.run_id, outcome.file_path, outcome.family, outcome.table_name,
              outcome.sha256, outcome.size_bytes, entry.file_date if entry else None,
              outcome.rows_loaded, outcome.rows_expected, outcome.rows_rejected, outcome.status,
-             outcome.message, ctx.started_at, dt.datetime.now()],
+             outcome.message, naive_utc(ctx.started_at), naive_utc(utc_now()), self._next_seq()],
         )
 
     # --- one file, one transaction --------------------------------------------------------
@@ -174,7 +195,7 @@ class DuckDBBackend:
         """Delete one file's rows, rejects and fingerprint, and write its ``removed`` ledger row."""
         self._delete_file(cur, path, (tables or "").split(","))
         outcome = FileOutcome(path, family, tables, "removed", sha256=sha256, message=message)
-        self._insert_ledger(cur, None, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()))
+        self._insert_ledger(cur, None, outcome, LedgerContext(run_id, str(uuid.uuid4()), utc_now()))
 
     def _delete_file(self, cur: duckdb.DuckDBPyConnection, path: str, tables: list[str]) -> None:
         for table in dict.fromkeys(tables):

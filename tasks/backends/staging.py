@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from tasks.backends import LedgerContext
-from tasks.ledger import FILE_LOADS_COLUMNS, RAW_METADATA_COLUMNS, REJECTED_RECORDS_COLUMNS
+from tasks.ledger import FILE_LOADS_COLUMNS, RAW_METADATA_COLUMNS, REJECTED_RECORDS_COLUMNS, naive_local
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch, Reject
 
 META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
@@ -67,7 +67,7 @@ def ledger_values(entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerC
     return [ctx.load_id, ctx.run_id, outcome.file_path, outcome.family, outcome.table_name,
             outcome.sha256, outcome.size_bytes, entry.file_date if entry else None,
             outcome.rows_loaded, outcome.rows_expected, outcome.rows_rejected, outcome.status,
-            outcome.message, ctx.started_at, finished_at]
+            outcome.message, naive_local(ctx.started_at), naive_local(finished_at)]
 
 
 def ledger_table(entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext,

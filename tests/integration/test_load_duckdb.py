@@ -314,3 +314,60 @@ def test_a_duplicate_whose_twin_changes_later_in_the_run_is_loaded_after_all(sto
     assert [(o.file_path, o.status, o.rows_loaded) for o in final] == [(twin, "loaded", 5), (ALR_1, "replaced", 3)]
     assert dict(query(warehouse, "select file_path, count(*) from raw_data.aalr1_assigned_beneficiaries group by 1")
                 ) == {twin: 5, ALR_1: 3}
+
+
+def test_a_clock_set_back_never_resurrects_an_older_ledger_row(cclf_store, warehouse: Path,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    from tasks import ingest
+    from tasks.backends import duckdb as backend_module
+    from tasks.dbt import build_state
+
+    store_root, manifest = cclf_store
+    _run(store_root, warehouse, "r1")
+    build_state.record_build(warehouse, "r1", "cclf", True, [])
+    back = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)  # a DST fall-back, or NTP stepping the clock
+    for module in (ingest, backend_module, build_state):
+        monkeypatch.setattr(module, "utc_now", lambda: back)
+    bundle = store_root / manifest.files[0]
+    member = _rewrite_member(bundle, "P.A1234.ACO.ZC5", lambda data: b"\n".join(data.split(b"\n")[:3]) + b"\n")
+    assert statuses(_run(store_root, warehouse, "r2")) == {"replaced": 1, "unchanged": manifest.members - 1}
+    assert build_state.needs_build(warehouse, "cclf")  # the re-issue came after the build, whatever the clock says
+    third = _run(store_root, warehouse, "r3")
+    assert statuses(third) == {"unchanged": manifest.members}  # the replaced row is the latest, not r1's
+    file_path = f"{manifest.files[0]}/{member}"
+    assert query(warehouse, "select count(*) from raw_data.partb_physicians where file_path = ?", [file_path]) == [(3,)]
+    seqs = query(warehouse, "select load_seq from mssp_meta.file_loads where file_path = ? order by load_seq",
+                 [file_path])
+    assert len(seqs) == 3 and seqs[0][0] < seqs[1][0] < seqs[2][0]
+    build_state.record_build(warehouse, "r3", "cclf", True, [])
+    assert not build_state.needs_build(warehouse, "cclf")
+
+
+def test_an_existing_ledger_gains_load_seq_and_new_rows_outrank_old_ones(warehouse: Path) -> None:
+    import datetime as dt
+
+    import duckdb
+
+    from tasks.backends import LedgerContext, open_backend
+    from tasks.ledger import LEDGER_DDL
+    from tasks.models import FileOutcome
+
+    future = dt.datetime.now() + dt.timedelta(days=1)  # an old row written by a clock running ahead
+    warehouse.parent.mkdir(parents=True)
+    with duckdb.connect(str(warehouse)) as con:
+        for statement in LEDGER_DDL:
+            con.execute(statement)
+        con.execute("insert into mssp_meta.file_loads values ('l0', 'r0', 'a.csv', 'alr', 't', 'old', 1, null, 1, "
+                    "null, 0, 'loaded', null, ?, ?)", [future, future])
+    backend = open_backend("DUCKDB", str(warehouse))
+    try:
+        backend.prepare()
+        backend.record(None, FileOutcome("a.csv", "alr", "t", "unchanged", sha256="new"),
+                       LedgerContext("r1", "l1", dt.datetime.now(dt.UTC)))
+        assert backend.prior_load("a.csv").sha256 == "new"
+    finally:
+        backend.close()
+    assert query(warehouse, "select load_id, load_seq from mssp_meta.file_loads order by load_id") == [
+        ("l0", None), ("l1", 1)]
