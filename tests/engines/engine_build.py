@@ -89,6 +89,11 @@ def compile_on(output: dict[str, Any], tmp: Path, projects: tuple[str, ...] = PR
         started = time.monotonic()
         with pytest.MonkeyPatch.context() as mp:
             mp.setenv("DBT_LOG_PATH", str(tmp / "logs"))
+            # packages go to this test's folder, as the runner's do: never into dbt/<project>/
+            mp.setenv("DBT_PACKAGES_INSTALL_PATH", str(tmp / f"packages-{project}"))
+            deps = dbtRunner().invoke(["deps", "--project-dir", str(REPO / "dbt" / project),
+                                       "--profiles-dir", str(profiles), "--log-level", "warn"])
+            assert deps.success, (project, deps.exception)
             res = dbtRunner().invoke([
                 "compile", "--select", "resource_type:model", "--indirect-selection", "empty",
                 "--project-dir", str(REPO / "dbt" / project), "--profiles-dir", str(profiles),
