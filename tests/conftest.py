@@ -7,11 +7,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "120")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+# --hypothesis-profile=long: the ledger state machine (tests/hardening/test_state_machine.py) at length
+settings.register_profile("long", max_examples=300, stateful_step_count=40, deadline=None)
 
 
 @pytest.fixture(autouse=True)
