@@ -68,12 +68,17 @@ limit ?
 
 COMPLETENESS_SQL = f"""
 with latest_loads as (
-    select *
-    from {FILE_LOADS}
+    -- the file's latest row that changed its rows; a file purged ('removed') or now a
+    -- 'duplicate' of another path carries no rows of its own
+    select * from (
+        select *
+        from {FILE_LOADS}
+        where status in ('loaded', 'replaced', 'removed', 'duplicate')
+        qualify row_number() over (
+            partition by file_path order by finished_at desc nulls last, started_at desc nulls last
+        ) = 1
+    )
     where status in ('loaded', 'replaced')
-    qualify row_number() over (
-        partition by file_path order by finished_at desc nulls last, started_at desc nulls last
-    ) = 1
 ),
 
 {{rejects_cte}}

@@ -228,3 +228,18 @@ def test_the_latest_build_of_each_project_is_kept_for_runs_that_skip_it(tmp_path
     assert [p.relative_to(archive).parts[0] for p in kept] == ["alr", "cclf"]
     assert keep_latest_results([], archive) == kept  # a run that built nothing still reports both
     assert dbt_section(kept).tables and "No dbt results found." not in dbt_section(kept).notes
+
+
+def test_a_purged_file_is_not_shown_as_loaded(tmp_path: Path) -> None:
+    from tasks.report.queries import completeness
+
+    path = make_warehouse(tmp_path / "mssp.duckdb", with_dbt=False).path
+    with duckdb.connect(str(path)) as con:
+        before = completeness(con, with_rejects=True)
+        gone = before[0]["file_path"]
+        con.execute("""insert into mssp_meta.file_loads (load_id, run_id, file_path, family, status, rows_loaded,
+                       rows_rejected, message, started_at, finished_at)
+                       values ('purge', 'run-x', ?, 'cclf', 'removed', 0, 0, 'no longer in the file store',
+                               now() + interval 1 day, now() + interval 1 day)""", [gone])
+        after = completeness(con, with_rejects=True)
+    assert len(after) == len(before) - 1 and gone not in {r["file_path"] for r in after}
