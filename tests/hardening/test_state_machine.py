@@ -7,8 +7,9 @@ incrementally or with a full refresh, sometimes crashing one file mid-load (its 
 after the first batch) and rerunning. After every load:
 
 - the raw table holds exactly the records of the deliveries the warehouse should hold (the
-  present files, plus files removed since the last full refresh), each distinct content (bytes and
-  file date) once, whichever of its identical-bytes paths carries it;
+  present files, plus files removed since the last full refresh unless their content moved to
+  another present path), each distinct content (bytes and file date) once, whichever of its
+  identical-bytes paths carries it;
 - every raw row's ``load_id`` is its file's latest good ledger row (``loaded``/``replaced``), and
   that file's latest ledger row says its rows are loaded.
 
@@ -173,7 +174,14 @@ class LedgerMachine(RuleBasedStateMachine):
         finally:
             backend.close()
         if not failed:
-            self.held = dict(self.store) if full_refresh else {**self.held, **self.store}
+            self.held = dict(self.store) if full_refresh else {**self._moved_away(), **self.store}
+
+    def _moved_away(self) -> dict[str, Content]:
+        """Held paths that stay held after an incremental load: a path gone from the store keeps its
+        rows unless its content is present under another path (a rename: the rows moved there, so a
+        later re-issue of that path replaces them)."""
+        present = set(self.store.values())
+        return {p: c for p, c in self.held.items() if p in self.store or c not in present}
 
     @rule(full_refresh=st.booleans())
     def load(self, full_refresh: bool) -> None:
