@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from tasks.containers import UNREADABLE, Member, is_container, iter_members
+from tasks.errors import StampError
 from tasks.families import PROCESSED_CODES, WEEKLY_CCLF_CODE, classify_name, is_skipped_member
 from tasks.models import CatalogEntry
 from tasks.store import Store
@@ -21,10 +22,6 @@ from tasks.store import Store
 STAMP = re.compile(r"\.D(?P<d>[^.]*)\.")
 ASCII_STAMP = re.compile(r"[0-9]{6}|[0-9]{8}", re.ASCII)  # str.isdigit() admits "٢٤٠١٠١"
 ACO_FOLDER = re.compile(r"[A-Z][0-9]{4}", re.ASCII)
-
-
-class StampError(ValueError):
-    pass
 
 
 def stamp_date(name: str) -> tuple[bool, dt.date | None]:

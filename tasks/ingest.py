@@ -16,7 +16,7 @@ from typing import IO
 
 from tasks.backends import Backend, LedgerContext
 from tasks.containers import open_member
-from tasks.errors import FileRejected
+from tasks.errors import FileRejected, LoadError
 from tasks.ledger import utc_now
 from tasks.models import CatalogEntry, FileOutcome, ParseReport
 from tasks.parsers import parser_for
@@ -197,6 +197,8 @@ def ingest_entry(
         return outcome
     except FileRejected as exc:
         base.status, base.message = "rejected", exc.reason
+    except LoadError as exc:  # the ledger row names the file already
+        base.status, base.message = "failed", f"LoadError: {exc.reason}"[:500]
     except Exception as exc:  # one bad file never stops the others: record it, carry on
         base.status = "failed"
         base.message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:500]
@@ -224,10 +226,8 @@ def _parse_and_load(entry: CatalogEntry, store: Store, backend: Backend, ctx: Le
                 reasons.extend(r.reason for r in batch.rejects[: MAX_REASONS_IN_MESSAGE])
             reader.drain()
             if outcome.rows_loaded + outcome.rows_rejected != report.records_seen:
-                raise RuntimeError(
-                    f"record count check failed: {outcome.rows_loaded} rows + {outcome.rows_rejected} "
-                    f"rejects != {report.records_seen} records"
-                )
+                raise LoadError(entry.file_path, f"record count check failed: {outcome.rows_loaded} rows + "
+                                f"{outcome.rows_rejected} rejects != {report.records_seen} records")
             outcome.sha256 = reader.digest.hexdigest()
             if report.rows_expected is not None and expect is None:
                 expect = Expectation(report.rows_expected, None, "trailer")

@@ -29,23 +29,13 @@ import yaml
 
 from tasks.artifacts import ProgressArtifact, artifact_key
 from tasks.dbt.profiles import DBT_THREADS  # noqa: F401  (re-exported for callers and tests)
-from tasks.errors import MsspError
+from tasks.errors import DbtBuildFailed  # noqa: F401  (re-exported: defined in the error tree)
 from tasks.settings import OutputType, Settings
 
 PROFILE_NAME = "mssp"
 TARGET_NAME = "default"
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
 DbtLogLevel = Literal["debug", "info", "warn", "error", "none"]
-
-
-class DbtBuildFailed(MsspError):
-    """A dbt build finished with failed nodes (or could not run at all)."""
-
-    def __init__(self, project: str, failed_nodes: Sequence[str], message: str | None) -> None:
-        names = ", ".join(failed_nodes) or "no node ran"
-        super().__init__(f"dbt build of {project} failed: {names}" + (f" ({message})" if message else ""))
-        self.project = project
-        self.failed_nodes = tuple(failed_nodes)
 
 
 @dataclass(frozen=True)

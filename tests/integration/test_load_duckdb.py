@@ -371,3 +371,35 @@ def test_an_existing_ledger_gains_load_seq_and_new_rows_outrank_old_ones(warehou
         backend.close()
     assert query(warehouse, "select load_id, load_seq from mssp_meta.file_loads order by load_id") == [
         ("l0", None), ("l1", 1)]
+
+
+def test_a_record_count_that_does_not_add_up_is_a_load_error_and_writes_no_rows(
+        cclf_store, warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A parser that loses a record (rows + rejects != records seen) fails the file with LoadError:
+    nothing of it commits, the ledger row says why, and the other files load."""
+    import dataclasses
+
+    from tasks import ingest
+
+    real = ingest.parser_for
+
+    def lossy(fmt: str):
+        parse = real(fmt)
+
+        def parser(source, entry, report):
+            for batch in parse(source, entry, report):
+                if "ZC1" in entry.file_name and batch.rows.num_rows:
+                    batch = dataclasses.replace(batch, rows=batch.rows.slice(1))
+                yield batch
+        return parser
+
+    monkeypatch.setattr(ingest, "parser_for", lossy)
+    store_root, manifest = cclf_store
+    outcomes = load_store(store_root, warehouse)
+    failed = [o for o in outcomes if o.status == "failed"]
+    assert failed and all("ZC1" in o.file_path for o in failed)
+    assert all((o.message or "").startswith("LoadError: record count check failed:") for o in failed)
+    assert statuses(outcomes)["loaded"] == manifest.members - len(failed)
+    paths = [o.file_path for o in failed]
+    assert query(warehouse, "select count(*) from raw_data.parta_claims_header where file_path in "
+                 f"({', '.join('?' * len(paths))})", paths) == [(0,)]
