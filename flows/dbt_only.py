@@ -24,11 +24,13 @@ from prefect.context import get_run_context
 from prefect.states import Completed, Failed
 
 from blocks.profile import profile_overrides
-from flows.full_run import demo_overrides, run_dbt_builds, write_report
+from tasks.dbt.builds import run_dbt_builds
+from tasks.demo_run import demo_overrides
 from tasks.errors import ConfigError, LockError
 from tasks.lock import lock_path_for, run_lock
+from tasks.report.run_report import write_run_report
 from tasks.settings import load_settings
-from tasks.summary import RunSummary
+from tasks.summary import DbtSummary, RunSummary
 
 
 def _flow_run_name() -> str:
@@ -41,11 +43,11 @@ def _flow_run_name() -> str:
 
 def dbt_markdown(summary: RunSummary) -> str:
     """The dbt part of the run summary: status, failed nodes, final row counts."""
-    dbt = summary.dbt
-    lines = [f"### dbt builds: {'ok' if dbt.get('success') else 'failed'}"]
-    lines += [f"- up to date, not rebuilt: `dbt/{project}`" for project in dbt.get("skipped", [])]
-    lines += [f"- failed: `{node}`" for node in dbt.get("failed_nodes", [])]
-    lines += [f"- `{rel}`: {count} rows" for rel, count in sorted(dbt.get("row_counts", {}).items())]
+    dbt = summary.dbt or DbtSummary()
+    lines = [f"### dbt builds: {'ok' if dbt.success else 'failed'}"]
+    lines += [f"- up to date, not rebuilt: `dbt/{project}`" for project in dbt.skipped]
+    lines += [f"- failed: `{node}`" for node in dbt.failed_nodes]
+    lines += [f"- `{rel}`: {count} rows" for rel, count in sorted(dbt.row_counts.items())]
     return "\n".join(lines)
 
 
@@ -72,13 +74,13 @@ def dbt_only(
     summary = RunSummary()
     try:
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
-            run_dbt_builds(settings, summary, str(get_run_context().flow_run.id), force=True)
+            summary.dbt = run_dbt_builds(settings, str(get_run_context().flow_run.id), force=True)
     except LockError as exc:
         logger.error(str(exc))
         return Failed(message=str(exc))
     create_markdown_artifact(key="mssp-dbt-summary", markdown=dbt_markdown(summary),
                              description="dbt-only rebuild: status, failed nodes, row counts")
-    report_path = write_report(settings, summary)
+    report_path = write_run_report(settings, summary.dbt)
     if report_path is not None:
         logger.info(f"report: {report_path}")
     if not summary.ok:

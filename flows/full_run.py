@@ -25,30 +25,15 @@ from flows.download import download
 from flows.family import LoadContext, run_family
 from tasks.backends import open_backend
 from tasks.catalog import Catalog, build_catalog
+from tasks.dbt.builds import dbt_work_root, run_dbt_builds
+from tasks.demo_run import DEMO_ROOT, demo_overrides
 from tasks.errors import ConfigError, DownloadError, LockError, MsspError
 from tasks.lock import lock_path_for, run_lock
 from tasks.models import FileOutcome
+from tasks.report.run_report import write_run_report
 from tasks.settings import DEMO_ACO_ID, Settings
 from tasks.store import Store
 from tasks.summary import RunSummary
-
-DEMO_ROOT = Path("data/demo")
-DEMO_FIRST_YEAR = 2024
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
-DBT_PROJECTS = ("alr", "cclf", "mssp")  # order matters: cclf reads alr.enrollment, mssp reads both
-
-
-def demo_overrides() -> dict[str, object]:
-    """The demo: a synthetic ACO served by the fake Data Hub client, loaded into local DuckDB."""
-    return {
-        "aco_id": DEMO_ACO_ID,
-        "file_store": str(DEMO_ROOT / "store"),
-        "output_type": "DUCKDB",
-        "output_location": str(DEMO_ROOT / "mssp.duckdb"),
-        "temp_location": str(DEMO_ROOT / "tmp"),
-        "start_year": DEMO_FIRST_YEAR,
-        "download_mode": "incremental",
-    }
 
 
 def run_overrides(**values: object) -> dict[str, object]:
@@ -200,78 +185,14 @@ def _run_stages(settings: Settings, summary: RunSummary, run_id: str, *, demo: b
     try:
         if settings.run_dbt:
             with summary.stage("dbt"):
-                run_dbt_builds(settings, summary, run_id, work_root=work_root)
+                summary.dbt = run_dbt_builds(settings, run_id, work_root=work_root)
         with summary.stage("report"):
-            return write_report(settings, summary)
+            return write_run_report(settings, summary.dbt)
     finally:
-        if summary.dbt.get("success", True):
+        if summary.dbt is None or summary.dbt.success:
             _remove_tree(work_root)
         else:
             get_run_logger().info(f"dbt work files (logs/dbt.log, target/) kept in {work_root}")
-
-
-def dbt_work_root(settings: Settings, run_id: str) -> Path:
-    """This run's dbt work folder (profiles.yml, target/, logs/, packages), absolute, in the temp location."""
-    return settings.temp_path.resolve() / run_id / "dbt"
-
-
-def run_dbt_builds(settings: Settings, summary: RunSummary, run_id: str, *, force: bool = False,
-                   work_root: Path | None = None) -> None:
-    """dbt/alr, dbt/cclf, dbt/mssp after every raw load has committed; failures name their nodes.
-
-    A project that is up to date with the ledger (built successfully after the last load)
-    is skipped, so a run after a failure redoes only what did not commit. dbt's work files go
-    to ``work_root/<project>`` (default: this run's folder in the temp location).
-    """
-    from tasks.dbt.build_state import needs_build, record_build
-    from tasks.dbt.runner import build_project
-
-    logger = get_run_logger()
-    warehouse = Path(settings.output_location) if settings.output_type == "DUCKDB" else None
-    results, run_results, rows, skipped = {}, [], {}, []
-    for project in DBT_PROJECTS:
-        owed = force or settings.full_refresh or results or warehouse is None or needs_build(warehouse, project)
-        if not owed:
-            skipped.append(project)
-            logger.info(f"dbt/{project}: up to date with the ledger, not rebuilt")
-            continue
-        work_dir = (work_root or dbt_work_root(settings, run_id)) / project
-        result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
-                               work_dir=work_dir)
-        if warehouse is not None:
-            record_build(warehouse, run_id, project, result.success, list(result.failed_nodes))
-        results[project] = result
-        run_results.append(work_dir / "target" / "run_results.json")
-        rows.update(result.row_counts)
-        if result.success:
-            logger.info(f"dbt/{project}: {result.status_counts}")
-        else:
-            logger.error(f"dbt/{project} failed: {', '.join(result.failed_nodes) or result.message}")
-    failed = [f"dbt/{p}: {n}" for p, r in results.items()
-              for n in (r.failed_nodes or ([] if r.success else [r.message or "build"]))]
-    warned = [f"dbt/{p}: {n}" for p, r in results.items() for n in r.warned_nodes]
-    for node in warned:
-        logger.warning(f"dbt warning: {node}")
-    summary.dbt = {"success": not failed, "failed_nodes": failed, "warned_nodes": warned, "row_counts": rows,
-                   "skipped": skipped,
-                   "status_counts": {p: r.status_counts for p, r in results.items()},
-                   "run_results": [p for p in run_results if p.exists()]}
-
-
-def write_report(settings: Settings, summary: RunSummary) -> Path | None:
-    """The delivery and data-quality report; a report problem never fails the load."""
-    if settings.output_type != "DUCKDB":
-        return None
-    from tasks.report.dbt_results import keep_latest_results
-    from tasks.report.task import build_report_task
-
-    try:
-        warehouse = Path(settings.output_location)
-        results = keep_latest_results(summary.dbt.get("run_results", []), warehouse.parent / "reports" / "dbt")
-        return build_report_task(warehouse, dbt_results=results, aco_id=settings.aco_id)
-    except Exception as exc:
-        get_run_logger().warning(f"report not written: {type(exc).__name__}: {exc}")
-        return None
 
 
 def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> None:

@@ -56,6 +56,11 @@ class Settings(BaseSettings):
     families: Annotated[tuple[str, ...], NoDecode] = Field(
         FAMILIES, json_schema_extra=_doc("all"), description="comma list: " + ", ".join(f"`{f}`" for f in FAMILIES))
     run_dbt: bool = Field(True, description="build the dbt projects after loading")
+    run_tuva: bool = Field(False, description="also build `dbt/tuva`: the Tuva Project 0.17.x over our Input Layer "
+                           "(`dbt deps` from the dbt hub; see docs/tuva.md)")
+    tuva_packages_dir: str | None = Field(None, description="offline Tuva: a folder of dbt packages (the_tuva_project "
+                                          "and its dependencies) copied into the build instead of `dbt deps`; "
+                                          "terminology seeds stay empty")
     datahub_cli: str = Field(
         "acoms-cli", validation_alias=AliasChoices("MSSP_DATAHUB_CLI", "MSSP_CLI_PATH"),
         description="CMS's ACO-MS Data Hub client (`acoms-cli`, downloaded from the ACO-MS Data Hub portal): "

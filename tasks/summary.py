@@ -6,6 +6,7 @@ import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from tasks.models import FileOutcome
 
@@ -23,11 +24,27 @@ class FamilySummary:
 
 
 @dataclass
+class DbtSummary:
+    """The dbt stage's outcome (``tasks.dbt.builds.run_dbt_builds``): node names and counts only.
+
+    Node names are prefixed with their project (``dbt/cclf: medical_claim``).
+    """
+
+    success: bool = True
+    failed_nodes: list[str] = field(default_factory=list)
+    warned_nodes: list[str] = field(default_factory=list)
+    row_counts: dict[str, int] = field(default_factory=dict)  # schema.relation -> rows of the final models
+    skipped: list[str] = field(default_factory=list)  # projects up to date with the ledger, not rebuilt
+    status_counts: dict[str, dict[str, int]] = field(default_factory=dict)  # project -> dbt status -> nodes
+    run_results: list[Path] = field(default_factory=list)  # each built project's run_results.json
+
+
+@dataclass
 class RunSummary:
     outcomes: list[FileOutcome] = field(default_factory=list)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # e.g. CCLF0 rows naming absent members
-    dbt: dict[str, object] = field(default_factory=dict)
+    dbt: DbtSummary | None = None  # set when the dbt stage ran
     download: object | None = None  # flows.download.DownloadSummary when a download ran
     timings: dict[str, float] = field(default_factory=dict)  # stage -> seconds
     errors: list[str] = field(default_factory=list)  # run-level: the output full or held (one line each)
@@ -54,7 +71,7 @@ class RunSummary:
     @property
     def ok(self) -> bool:
         return (not self.errors and not self.failed_files and not self.download_failed
-                and self.dbt.get("success", True) is not False)
+                and (self.dbt is None or self.dbt.success))
 
     def failure_line(self) -> str:
         """One line naming what failed: files, then dbt nodes."""
@@ -67,8 +84,8 @@ class RunSummary:
             more = len(self.failed_files) - 5
             tail = f" and {more} more" if more > 0 else ""
             parts.append(f"{len(self.failed_files)} files did not load: {names}{tail}")
-        if self.dbt and not self.dbt.get("success", True):
-            parts.append("dbt failed: " + ", ".join(self.dbt.get("failed_nodes", [])[:5]))
+        if self.dbt is not None and not self.dbt.success:
+            parts.append("dbt failed: " + ", ".join(self.dbt.failed_nodes[:5]))
         return "; ".join(parts) or "run failed"
 
     def by_family(self) -> list[FamilySummary]:
@@ -117,16 +134,15 @@ class RunSummary:
             lines.append("timings: " + ", ".join(f"{k} {v:.1f}s" for k, v in self.timings.items()))
         if self.skipped:
             lines.append(f"skipped {len(self.skipped)} non-data or unprocessed files")
-        if self.dbt:
-            state = "ok" if self.dbt.get("success") else "FAILED"
-            lines.append(f"dbt builds: {state}")
-            for project in self.dbt.get("skipped", []):
+        if self.dbt is not None:
+            lines.append(f"dbt builds: {'ok' if self.dbt.success else 'FAILED'}")
+            for project in self.dbt.skipped:
                 lines.append(f"  dbt/{project}: up to date, not rebuilt")
-            for node in self.dbt.get("failed_nodes", []):
+            for node in self.dbt.failed_nodes:
                 lines.append(f"DBT FAILED: {node}")
-            for node in self.dbt.get("warned_nodes", []):
+            for node in self.dbt.warned_nodes:
                 lines.append(f"DBT WARNING: {node}")
-            for relation, count in sorted(self.dbt.get("row_counts", {}).items()):
+            for relation, count in sorted(self.dbt.row_counts.items()):
                 lines.append(f"  {relation:<40}{count:>10} rows")
         return "\n".join(lines)
 
@@ -141,11 +157,11 @@ class RunSummary:
         warnings = [f"- `{o.file_path}`: {w}" for o in self.outcomes for w in o.warnings]
         if problems:
             md += ["", "### Files that did not load", *problems]
-        if self.dbt:
-            md += ["", f"### dbt builds: {'ok' if self.dbt.get('success') else 'failed'}"]
-            md += [f"- failed: `{n}`" for n in self.dbt.get("failed_nodes", [])]
-            md += [f"- warning: `{n}`" for n in self.dbt.get("warned_nodes", [])]
-            md += [f"- `{r}`: {c} rows" for r, c in sorted(self.dbt.get("row_counts", {}).items())]
+        if self.dbt is not None:
+            md += ["", f"### dbt builds: {'ok' if self.dbt.success else 'failed'}"]
+            md += [f"- failed: `{n}`" for n in self.dbt.failed_nodes]
+            md += [f"- warning: `{n}`" for n in self.dbt.warned_nodes]
+            md += [f"- `{r}`: {c} rows" for r, c in sorted(self.dbt.row_counts.items())]
         if warnings:
             md += ["", "### Warnings", *warnings]
         return "\n".join(md)

@@ -178,7 +178,7 @@ def test_a_relative_work_dir_keeps_every_dbt_file_out_of_the_project(tmp_path: P
 
 
 def test_every_pipeline_project_installs_packages_where_the_runner_says() -> None:
-    from flows.full_run import DBT_PROJECTS, PROJECT_ROOT
+    from tasks.dbt.builds import DBT_PROJECTS, PROJECT_ROOT
 
     for name in DBT_PROJECTS:
         config = yaml.safe_load((PROJECT_ROOT / "dbt" / name / "dbt_project.yml").read_text())

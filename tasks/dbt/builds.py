@@ -1,0 +1,88 @@
+"""The pipeline's dbt stage: build each project in order after every raw load has committed.
+
+``run_dbt_builds`` builds ``dbt/alr``, ``dbt/cclf``, ``dbt/mssp`` (and ``dbt/tuva`` when
+``MSSP_RUN_TUVA`` is set) and returns a ``DbtSummary``: node names and counts only. A project
+that is up to date with the ledger is skipped (DuckDB output; see ``tasks.dbt.build_state``),
+so a run after a failure redoes only what did not commit; once one project builds, every
+later one builds too (it reads what the earlier one wrote).
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from tasks.settings import Settings
+from tasks.summary import DbtSummary
+
+if TYPE_CHECKING:
+    from tasks.dbt.runner import DbtBuildResult
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+DBT_PROJECTS = ("alr", "cclf", "mssp")  # order matters: cclf reads alr.enrollment, mssp reads both
+TUVA_PROJECT = "tuva"  # after cclf: its sources are cclf's input_layer tables
+
+
+def dbt_projects(settings: Settings) -> tuple[str, ...]:
+    """The projects this run builds, in order."""
+    return (*DBT_PROJECTS, TUVA_PROJECT) if settings.run_tuva else DBT_PROJECTS
+
+
+def dbt_work_root(settings: Settings, run_id: str) -> Path:
+    """This run's dbt work folder (profiles.yml, target/, logs/, packages), absolute, in the temp location."""
+    return settings.temp_path.resolve() / run_id / "dbt"
+
+
+def _logger() -> logging.Logger | logging.LoggerAdapter:  # type: ignore[type-arg]
+    """The Prefect run logger inside a run, else this module's logger."""
+    from prefect.exceptions import MissingContextError
+    from prefect.logging import get_run_logger
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)
+
+
+def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
+                   work_root: Path | None = None) -> DbtSummary:
+    """Build the owed projects; failures name their nodes. dbt's work files go to ``work_root/<project>``.
+
+    ``work_root`` defaults to this run's folder in the temp location (``dbt_work_root``).
+    """
+    from tasks.dbt.build_state import needs_build, record_build
+    from tasks.dbt.runner import build_project
+
+    logger = _logger()
+    warehouse = Path(settings.output_location) if settings.output_type == "DUCKDB" else None
+    results: dict[str, DbtBuildResult] = {}
+    run_results: list[Path] = []
+    rows: dict[str, int] = {}
+    skipped: list[str] = []
+    for project in dbt_projects(settings):
+        owed = force or settings.full_refresh or results or warehouse is None or needs_build(warehouse, project)
+        if not owed:
+            skipped.append(project)
+            logger.info(f"dbt/{project}: up to date with the ledger, not rebuilt")
+            continue
+        work_dir = (work_root or dbt_work_root(settings, run_id)) / project
+        result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
+                               work_dir=work_dir)
+        if warehouse is not None:
+            record_build(warehouse, run_id, project, result.success, list(result.failed_nodes))
+        results[project] = result
+        run_results.append(work_dir / "target" / "run_results.json")
+        rows.update(result.row_counts)
+        if result.success:
+            logger.info(f"dbt/{project}: {result.status_counts}")
+        else:
+            logger.error(f"dbt/{project} failed: {', '.join(result.failed_nodes) or result.message}")
+    failed = [f"dbt/{p}: {n}" for p, r in results.items()
+              for n in (r.failed_nodes or ([] if r.success else [r.message or "build"]))]
+    warned = [f"dbt/{p}: {n}" for p, r in results.items() for n in r.warned_nodes]
+    for node in warned:
+        logger.warning(f"dbt warning: {node}")
+    return DbtSummary(success=not failed, failed_nodes=failed, warned_nodes=warned, row_counts=rows,
+                      skipped=skipped, status_counts={p: r.status_counts for p, r in results.items()},
+                      run_results=[p for p in run_results if p.exists()])
