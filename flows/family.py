@@ -7,12 +7,12 @@ state and exit status 1 once everything else has run.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from prefect import flow, get_run_logger, task
+from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
 from prefect.task_runners import ThreadPoolTaskRunner
 
@@ -107,12 +107,19 @@ def family_flow(family: str, entries: list[CatalogEntry], ctx: LoadContext) -> l
     return ingest_many(entries, ctx)
 
 
-def run_family(family: str, entries: list[CatalogEntry], ctx: LoadContext) -> list[FileOutcome]:
-    runner = ThreadPoolTaskRunner(max_workers=ctx.parallelism)
-    if family == "cclf":
-        from flows.cclf import cclf_flow
+def run_family(family: str, entries: list[CatalogEntry], ctx: LoadContext,
+               subflows: Mapping[str, Flow[..., list[FileOutcome]]] | None = None) -> list[FileOutcome]:
+    """Run one family's files in its subflow on a pool of ``ctx.parallelism`` threads.
 
-        outcomes = cclf_flow.with_options(task_runner=runner)(entries, ctx)
+    ``subflows`` is the parent's dispatch table (family -> a subflow of its own, called with
+    ``(entries, ctx)``, e.g. ``cclf`` -> ``flows.cclf.cclf_flow``); any other family runs the shared
+    ``family_flow``. The table lives in the parent so this module never imports a family's subflow
+    (which imports this module).
+    """
+    runner = ThreadPoolTaskRunner(max_workers=ctx.parallelism)
+    own = (subflows or {}).get(family)
+    if own is not None:
+        outcomes = own.with_options(task_runner=runner)(entries, ctx)
     else:
         outcomes = family_flow.with_options(task_runner=runner)(family, entries, ctx)
     get_run_logger().info(result_line(family, outcomes), extra=PROGRESS)

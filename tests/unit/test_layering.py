@@ -41,3 +41,23 @@ def test_imports_point_one_way(folder: str, forbidden: tuple[str, ...]) -> None:
 def test_the_check_sees_an_import() -> None:
     assert "tasks.parsers" in imported_modules(ROOT / "tasks" / "ingest.py")
     assert offenders("blocks", ("tasks",)) != []  # blocks do use tasks: the scan finds real imports
+
+
+def test_flow_modules_import_each_other_without_a_cycle() -> None:
+    """A family subflow (flows/cclf.py) uses the shared body (flows/family.py), never the other way:
+    the parent's dispatch table (``FAMILY_SUBFLOWS``) picks the subflow."""
+    graph = {path.stem: {m.split(".")[1] for m in imported_modules(path) if m.startswith("flows.")}
+             for path in sorted((ROOT / "flows").glob("*.py"))}
+    assert "family" in graph["cclf"] and "cclf" not in graph["family"]
+
+    def reaches(start: str, goal: str, seen: set[str]) -> bool:
+        return any(n == goal or (n not in seen and reaches(n, goal, seen | {n})) for n in graph.get(start, ()))
+
+    assert [m for m in graph if reaches(m, m, set())] == []
+
+
+def test_the_parent_dispatches_cclf_to_its_own_subflow() -> None:
+    from flows.cclf import cclf_flow
+    from flows.full_run import FAMILY_SUBFLOWS
+
+    assert FAMILY_SUBFLOWS == {"cclf": cclf_flow}
