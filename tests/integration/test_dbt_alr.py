@@ -260,7 +260,7 @@ def test_build_succeeds_with_row_counts(built: Built) -> None:
     assert built.member_result.success, built.member_result
     # warn tests fire on the fixture's bad rows (A06 ISO birth date, A18 unmatched files)
     assert "alr_files_without_seed_row" in built.result.warned_nodes
-    assert any(n.startswith("parsed_when_present_stg_alr__aalr1") for n in built.result.warned_nodes)
+    assert any(n.startswith("mssp_common_parsed_when_present_stg_alr__aalr1") for n in built.result.warned_nodes)
     assert built.result.status_counts.get("warn", 0) == len(built.result.warned_nodes)
 
 

@@ -141,8 +141,8 @@ def test_build_succeeds_and_every_mart_exists(built: Built) -> None:
 
 def test_warn_tests_fire_on_unparsed_amount_and_out_of_band_ratio(built: Built) -> None:
     warned = built.result.warned_nodes
-    assert any(n.startswith("parsed_when_present_stg_mssp__beur_total_expenditure") for n in warned), warned
-    assert any(n.startswith("expression_is_true_expenditure_reconciliation") for n in warned), warned
+    assert any(n.startswith("mssp_common_parsed_when_present_stg_mssp__beur_total_expenditure") for n in warned), warned
+    assert any(n.startswith("mssp_common_expression_is_true_expenditure_reconciliation") for n in warned), warned
     amounts = built.rows("select total_expenditure from mssp.beneficiary_expenditure_utilization order by bene_mbi_id")
     assert amounts == [(Decimal("123.45"),), (None,)]
 

@@ -1,4 +1,4 @@
-{#- Each combination of `combination_of_columns` occurs at most once. -#}
+{#- Each combination of `combination_of_columns` occurs at most once (NULLs compare as equal values). -#}
 {% test unique_combination_of_columns(model, combination_of_columns) %}
 select
     {{ combination_of_columns | join(', ') }},

@@ -1,9 +1,0 @@
-{#- Each combination of `combination_of_columns` occurs at most once. -#}
-{% test unique_combination_of_columns(model, combination_of_columns) %}
-select
-    {{ combination_of_columns | join(', ') }},
-    count(*) as row_count
-from {{ model }}
-group by {{ combination_of_columns | join(', ') }}
-having count(*) > 1
-{% endtest %}
