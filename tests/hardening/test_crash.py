@@ -335,3 +335,167 @@ def test_parsers_spool_only_into_the_temp_location(stores: Stores, tmp_path: Pat
     outcomes = load_store(stores.v1, tmp_path / "w" / "mssp.duckdb")
     assert statuses(outcomes) == {"loaded": stores.files - 1, "rejected": 1}, [
         o.message for o in outcomes if o.status == "failed"][:2]
+
+
+# --- the CLI killed while it downloads or while dbt builds ----------------------------------------
+
+DOWNLOAD_KILLS = (1, 2)  # the n-th `--download` call of the run is in flight when the run dies
+STAGE_TIMEOUT = 300.0
+BLOCKING_CLI = """#!/bin/sh
+# acoms-cli for crash tests: the HX_BLOCK_DOWNLOAD-th --download call records its pid and hangs
+case " $* " in
+  *" --download "*)
+    echo x >> {counter}
+    if [ "$(wc -l < {counter})" = "${{HX_BLOCK_DOWNLOAD:-0}}" ]; then
+      echo $$ > {marker}
+      export FAKE_DATAHUB_LATENCY=600
+    fi ;;
+esac
+exec {real} "$@"
+"""
+
+
+@dataclass(frozen=True)
+class Hub:
+    root: Path  # served by the fake Data Hub, laid out {ACO}/{YEAR}/{code}/{file}
+    rows: dict[str, int]  # a clean load of it
+    files: dict[str, bytes]  # store key -> bytes
+    loads: int  # ledger rows of a clean load
+
+
+@pytest.fixture(scope="module")
+def hub(tmp_path_factory: pytest.TempPathFactory) -> Hub:
+    root = tmp_path_factory.mktemp("hub")
+    pop = make_population(ACO, n=12, seed=5, performance_years=(YEAR,))
+    write_cclf_deliveries(pop, root, [(YEAR, 1)], runout=False)
+    write_alr_files(pop, root, quarters=(1,), annual=False, initial=False)
+    write_bnex(pop, root)
+    for empty in [p for p in root.rglob("*") if p.is_file() and p.stat().st_size == 0]:
+        empty.unlink()  # the download stage counts a 0-byte file as not arrived (an empty MBI crosswalk here)
+    clean = root.parent / "clean" / "mssp.duckdb"
+    outcomes = load_store(root, clean, run_id="clean")
+    assert statuses(outcomes) == {"loaded": len(outcomes)}
+    files = {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+    return Hub(root, table_counts(clean), files, len(outcomes))
+
+
+def start_cli(args: list[str], cwd: Path, server, extra_env: dict[str, str]) -> subprocess.Popen[str]:
+    """``python -m flows.full_run`` in the background, as ``run_cli`` runs it."""
+    from tests.hardening.conftest import _base_env
+
+    env = _base_env(server.home)
+    env["PREFECT_API_URL"] = server.api_url
+    env.update(extra_env)
+    out = open(cwd / "killed.out", "w")  # noqa: SIM115 (a file, so a full pipe never blocks the run)
+    try:
+        return subprocess.Popen([sys.executable, "-m", "flows.full_run", *args], cwd=cwd, env=env,
+                                stdout=out, stderr=subprocess.STDOUT, text=True)
+    finally:
+        out.close()
+
+
+def wait_for(what: str, ready, proc: subprocess.Popen[str], log: Path, timeout: float = STAGE_TIMEOUT):
+    """Poll ``ready()`` until it returns something truthy; fail if the run ends first."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = ready()
+        if found:
+            return found
+        if proc.poll() is not None:
+            pytest.fail(f"the run ended (rc {proc.returncode}) before {what}: {log.read_text()[-3000:]}")
+        time.sleep(0.05)
+    proc.kill()
+    pytest.fail(f"{what} not reached in {timeout:.0f} s: {log.read_text()[-3000:]}")
+
+
+def sigkill(proc: subprocess.Popen[str]) -> None:
+    proc.kill()
+    assert proc.wait(timeout=60) == -9
+
+
+def process_gone(pid: int, timeout: float = 10.0) -> bool:
+    """True once ``pid`` no longer runs (a zombie counts as gone)."""
+    from tasks.lock import process_alive
+
+    deadline = time.monotonic() + timeout
+    while process_alive(pid):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)
+    return True
+
+
+def group_members(pgid: int) -> list[int]:
+    """Live processes in process group ``pgid`` (the Data Hub client runs in its own group)."""
+    from tasks.lock import process_alive
+
+    members = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid and process_alive(int(stat.parent.name)):
+            members.append(int(stat.parent.name))
+    return members
+
+
+def download_env(tmp_path: Path, hub: Hub, block_at: int = 0) -> dict[str, str]:
+    from demo.fake_datahub import install_fake_cli
+    from tests.hardening.canaries import API_KEY, SECRET
+
+    bin_dir = tmp_path / "bin"
+    real = install_fake_cli(hub.root, bin_dir / "real", {
+        "FAKE_DATAHUB_API_KEY": API_KEY, "FAKE_DATAHUB_API_SECRET": SECRET, "FAKE_DATAHUB_REQUIRE_PRIVATE": "1",
+        "FAKE_DATAHUB_CALL_LOG": str(tmp_path / "calls.log")})
+    script = bin_dir / "acoms-cli"
+    script.write_text(BLOCKING_CLI.format(counter=tmp_path / "downloads.count", marker=tmp_path / "blocked.pid",
+                                          real=real))
+    script.chmod(0o755)
+    return {"MSSP_DATAHUB_CLI": str(script), "MSSP_DATAHUB_API_KEY": API_KEY, "MSSP_DATAHUB_API_SECRET": SECRET,
+            "MSSP_START_YEAR": str(YEAR), "MSSP_TEMP_LOCATION": str(tmp_path / "tmp"),
+            "HX_BLOCK_DOWNLOAD": str(block_at)}
+
+
+def download_args(store: Path, warehouse: Path) -> list[str]:
+    return ["--no-dbt", "--aco-id", ACO, "--file-store", str(store), "--output-location", str(warehouse)]
+
+
+def downloads_in(calls_log: Path) -> int:
+    return sum(" --download" in line for line in calls_log.read_text().splitlines()) if calls_log.exists() else 0
+
+
+@pytest.mark.parametrize("block_at", DOWNLOAD_KILLS)
+def test_sigkill_of_the_cli_while_downloading_then_rerun_recovers(
+        prefect_api, hub: Hub, tmp_path: Path, block_at: int) -> None:
+    """Killed mid-download: the client dies with the run, the next run takes the state lock over,
+    removes the private folder holding config.txt, downloads what is missing and loads it all."""
+    from tasks.datahub.state import LOCK_PATH
+    from tests.hardening.conftest import run_cli
+
+    store, warehouse = tmp_path / "store", tmp_path / "out" / "mssp.duckdb"
+    marker = tmp_path / "blocked.pid"
+    proc = start_cli(download_args(store, warehouse), tmp_path, prefect_api, download_env(tmp_path, hub, block_at))
+    client = int(wait_for(f"download call {block_at}", lambda: marker.exists() and marker.read_text().strip(),
+                          proc, tmp_path / "killed.out"))
+    private = [p for p in (tmp_path / "tmp" / "datahub" / "calls").iterdir() if (p / "config.txt").exists()]
+    assert private and f"-{proc.pid}@" in private[0].name  # the call's folder, with the secret, is on disk
+    assert (store / LOCK_PATH).exists()
+    sigkill(proc)
+    assert process_gone(client), "the Data Hub client outlived the killed run"
+    assert group_members(client) == [], "a process of the client's group outlived the killed run"
+    assert (store / LOCK_PATH).exists() and private[0].exists()  # what a killed run leaves behind
+    calls_before = downloads_in(tmp_path / "calls.log")
+
+    rerun = run_cli(download_args(store, warehouse), tmp_path, prefect_api, download_env(tmp_path, hub))
+    assert rerun.returncode == 0, (rerun.stdout + rerun.stderr)[-3000:]
+    assert not private[0].exists(), "the killed run's private folder (config.txt) was not removed"
+    assert list((tmp_path / "tmp").rglob("config.txt")) == []
+    assert not (store / LOCK_PATH).exists()
+    stored = {p.relative_to(store).as_posix(): p.read_bytes() for p in store.rglob("*")
+              if p.is_file() and ".mssp" not in p.parts}
+    assert stored == hub.files
+    # codes stored before the kill are not asked for again: the download state was saved per code
+    assert downloads_in(tmp_path / "calls.log") - calls_before == 3 - (block_at - 1)
+    assert_consistent(warehouse, hub.rows, rejected=())
+    assert query(warehouse, "select status, count(*) from mssp_meta.file_loads group by 1") == [("loaded", hub.loads)]
