@@ -30,3 +30,17 @@
     end as performance_year,
     {{ mssp_common.safe_cast(alr_name_part(file_name, 7), 'bigint') }} as t_stamp
 {%- endmacro %}
+
+{#-
+    The file columns every ALR staging model carries, in one place: the member name, its
+    metadata (alr_file_metadata) and the loader's columns (contract §4).
+    Usage: select <ids>, {{ alr_file_columns() }}, <typed columns> from source
+-#}
+{% macro alr_file_columns() -%}
+    file_name,
+        {{ alr_file_metadata('file_name') }},
+        file_date,
+        file_path,
+        file_row_number,
+        load_id
+{%- endmacro %}

@@ -22,7 +22,7 @@
 with
 {%- for layout, groups in checks.items() %}
 {{ groups[0][0] }}_raw as (
-    select * from {{ alr_raw_relation('alr_raw', groups[0][0], alr_layout(layout)) }} as raw
+    select * from {{ mssp_common.raw_relation('alr_raw', groups[0][0], alr_layout(layout)) }} as raw
 ),
 {%- for table, type, columns in groups %}
 {%- for column in columns %}

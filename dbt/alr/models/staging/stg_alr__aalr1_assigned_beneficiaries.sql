@@ -6,7 +6,7 @@ with
 source as (
 
     select *
-    from {{ alr_raw_relation('alr_raw', 'aalr1_assigned_beneficiaries', alr_layout('1-1')) }}
+    from {{ mssp_common.raw_relation('alr_raw', 'aalr1_assigned_beneficiaries', alr_layout('1-1')) }}
         as raw
 
 ),
@@ -22,12 +22,7 @@ renamed as (
         state_county_cd,
 
         ----------  file
-        file_name,
-        {{ alr_file_metadata('file_name') }},
-        file_date,
-        file_path,
-        file_row_number,
-        load_id,
+        {{ alr_file_columns() }},
 
         ----------  demographics
         bene_1st_name as bene_first_name,

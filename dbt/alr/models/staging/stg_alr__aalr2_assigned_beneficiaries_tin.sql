@@ -5,7 +5,7 @@ with
 source as (
 
     select *
-    from {{ alr_raw_relation('alr_raw', 'aalr2_assigned_beneficiaries_tin', alr_layout('1-2')) }}
+    from {{ mssp_common.raw_relation('alr_raw', 'aalr2_assigned_beneficiaries_tin', alr_layout('1-2')) }}
         as raw
 
 ),
@@ -18,12 +18,7 @@ renamed as (
         master_id,
 
         ----------  file
-        file_name,
-        {{ alr_file_metadata('file_name') }},
-        file_date,
-        file_path,
-        file_row_number,
-        load_id,
+        {{ alr_file_columns() }},
 
         ----------  counts
         {{ mssp_common.safe_cast('b_em_line_cnt_t', 'integer') }} as b_em_line_cnt_t

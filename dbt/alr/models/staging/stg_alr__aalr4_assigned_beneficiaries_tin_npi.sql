@@ -5,7 +5,7 @@ with
 source as (
 
     select *
-    from {{ alr_raw_relation('alr_raw', 'aalr4_assigned_beneficiaries_tin_npi', alr_layout('1-4')) }}
+    from {{ mssp_common.raw_relation('alr_raw', 'aalr4_assigned_beneficiaries_tin_npi', alr_layout('1-4')) }}
         as raw
 
 ),
@@ -19,12 +19,7 @@ renamed as (
         npi_used,
 
         ----------  file
-        file_name,
-        {{ alr_file_metadata('file_name') }},
-        file_date,
-        file_path,
-        file_row_number,
-        load_id,
+        {{ alr_file_columns() }},
 
         ----------  counts
         {{ mssp_common.safe_cast('pcs_count', 'integer') }} as pcs_count

@@ -5,7 +5,7 @@ with
 source as (
 
     select *
-    from {{ alr_raw_relation('alr_raw', 'aalr5_beneficiary_turnover', alr_layout('1-5')) }}
+    from {{ mssp_common.raw_relation('alr_raw', 'aalr5_beneficiary_turnover', alr_layout('1-5')) }}
         as raw
 
 ),
@@ -17,12 +17,7 @@ renamed as (
         bene_mbi_id,
 
         ----------  file
-        file_name,
-        {{ alr_file_metadata('file_name') }},
-        file_date,
-        file_path,
-        file_row_number,
-        load_id,
+        {{ alr_file_columns() }},
 
         ----------  turnover reason flags (0/1)
         {%- for flag in alr_turnover_flags() %}

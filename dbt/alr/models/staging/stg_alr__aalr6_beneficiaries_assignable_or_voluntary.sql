@@ -5,7 +5,7 @@ with
 source as (
 
     select *
-    from {{ alr_raw_relation('alr_raw', 'aalr6_beneficiaries_assignable_or_voluntary', alr_layout('1-6')) }}
+    from {{ mssp_common.raw_relation('alr_raw', 'aalr6_beneficiaries_assignable_or_voluntary', alr_layout('1-6')) }}
         as raw
 
 ),
@@ -17,12 +17,7 @@ renamed as (
         bene_mbi_id,
 
         ----------  file
-        file_name,
-        {{ alr_file_metadata('file_name') }},
-        file_date,
-        file_path,
-        file_row_number,
-        load_id,
+        {{ alr_file_columns() }},
 
         ----------  flags
         {{ mssp_common.safe_cast('va_selection_only', 'integer') }} as va_selection_only

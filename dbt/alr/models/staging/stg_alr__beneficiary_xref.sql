@@ -6,7 +6,7 @@ with
 source as (
 
     select *
-    from {{ alr_raw_relation('alr_raw', 'beneficiary_xref', cclf9_layout()) }} as raw
+    from {{ mssp_common.raw_relation('alr_raw', 'beneficiary_xref', cclf9_layout()) }} as raw
 
 )
 

@@ -6,7 +6,7 @@ with
 source as (
 
     select *
-    from {{ alr_raw_relation('mssp_meta', 'file_loads',
+    from {{ mssp_common.raw_relation('mssp_meta', 'file_loads',
         ['file_path', 'family', 'table_name', 'file_date', 'rows_loaded', 'status'],
         metadata=false) }} as raw
 
