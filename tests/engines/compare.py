@@ -16,7 +16,7 @@ from typing import Any
 
 Query = Callable[[str], list[tuple]]
 
-FINAL_SCHEMAS = ("alr", "input_layer")
+FINAL_SCHEMAS = ("alr", "input_layer", "mssp")
 
 
 def normalise(value: Any) -> Any:
@@ -52,13 +52,21 @@ def compare(reference: Query, other: Query, relations: dict[str, list[str]],
     out: dict[str, str] = {}
     for relation, columns in relations.items():
         sql = f"select {', '.join(columns)} from {relation}"
-        n_ref, sum_ref, d_ref = relation_summary(reference(sql))
-        n_oth, sum_oth, d_oth = relation_summary(other(sql))
+        rows_ref, rows_oth = reference(sql), other(sql)
+        n_ref, sum_ref, d_ref = relation_summary(rows_ref)
+        n_oth, sum_oth, d_oth = relation_summary(rows_oth)
         if counts is not None:
             counts[relation] = n_ref
         if sum_ref == sum_oth:
             out[relation] = ""
         else:
             out[relation] = (f"rows {n_ref} vs {n_oth}; {sum((d_ref - d_oth).values())} reference rows missing, "
-                             f"{sum((d_oth - d_ref).values())} extra")
+                             f"{sum((d_oth - d_ref).values())} extra; columns differing: "
+                             f"{differing_columns(columns, rows_ref, rows_oth)}")
     return out
+
+
+def differing_columns(columns: list[str], rows_ref: list[tuple], rows_oth: list[tuple]) -> list[str]:
+    """Columns whose multisets of normalised values differ (names only, never values: PHI)."""
+    return [name for i, name in enumerate(columns)
+            if Counter(normalise(r[i]) for r in rows_ref) != Counter(normalise(r[i]) for r in rows_oth)]

@@ -1,7 +1,7 @@
 """Engine fixtures: one PostgreSQL server and one DuckDB reference build per session.
 
 The reference: a small synthetic store (``demo.synthetic``) loaded into DuckDB with the real
-loader and built with ``dbt/alr`` and ``dbt/cclf``; every engine test loads the same store into
+loader and built with ``dbt/alr``, ``dbt/cclf`` and ``dbt/mssp``; every engine test loads the same store into
 its engine and compares the final relations with it (``tests/engines/compare.py``).
 """
 
@@ -25,7 +25,7 @@ from tests.integration.servers import free_port
 from tests.loading import load_store
 
 REPO = Path(__file__).resolve().parents[2]
-PROJECTS = ("alr", "cclf")
+PROJECTS = ("alr", "cclf", "mssp")
 BENEFICIARIES = 12
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 
@@ -38,7 +38,7 @@ class Reference:
 
 @pytest.fixture(scope="session")
 def reference(tmp_path_factory: pytest.TempPathFactory) -> Reference:
-    """The generated store and its DuckDB build (alr, cclf), shared by every engine test."""
+    """The generated store and its DuckDB build (alr, cclf, mssp), shared by every engine test."""
     root = tmp_path_factory.mktemp("engines-ref")
     store, warehouse = root / "store", root / "warehouse.duckdb"
     generate_demo(store, beneficiaries=BENEFICIARIES, seed=17)

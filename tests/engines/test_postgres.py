@@ -1,4 +1,4 @@
-"""PostgreSQL (standing for Redshift): the Redshift loader's SQL for real, dbt/alr + dbt/cclf on dbt-postgres.
+"""PostgreSQL (standing for Redshift): the Redshift loader's SQL for real, dbt/alr, dbt/cclf, dbt/mssp on dbt-postgres.
 
 What runs for real: every statement ``RedshiftBackend`` sends (schemas, ledger tables, raw tables
 with ``VARCHAR(65535)``, begin / delete / temp table / insert by name / rejects / ledger / commit),
@@ -54,7 +54,7 @@ def test_redshift_loader_and_dbt_on_postgres(reference: Reference, postgres: Pos
         "select count(*) from mssp_meta.rejected_records")
 
     results = build_on(postgres_output(postgres.host, postgres.port, postgres.user, "mssp_redshift"),
-                       "REDSHIFT", tmp_path, exclude_resource_types=NO_UNIT_TESTS)
+                       "REDSHIFT", tmp_path, projects=("alr", "cclf", "mssp"), exclude_resource_types=NO_UNIT_TESTS)
     for result in results.values():
         assert result.success, (result.failed_nodes, result.message)
     assert_same_finals(reference.warehouse, pg)

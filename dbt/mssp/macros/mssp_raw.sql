@@ -11,8 +11,13 @@
     {{ mssp_common.regex_group(file_name, '([0-9]{4}Q[1-4])') }}
 {%- endmacro %}
 
-{#- A report date: ISO, MM/DD/YYYY or YYYYMMDD (text in, NULL when it does not parse; DuckDB). -#}
+{#- A report date: ISO, MM/DD/YYYY or YYYYMMDD (text in, NULL when it does not parse);
+    other engines' variants in engine_variants.sql. -#}
 {% macro report_date(expr) -%}
+    {{ return(adapter.dispatch('report_date', 'mssp')(expr)) }}
+{%- endmacro %}
+
+{% macro default__report_date(expr) -%}
     coalesce(
         {{ mssp_common.safe_cast(expr, 'date') }},
         cast(try_strptime({{ expr }}, '%m/%d/%Y') as date),

@@ -94,13 +94,13 @@ select
     loss_sharing_rate,
     savings_cap,
     loss_cap,
-    round(case when is_savings_threshold_met
-        then least(gross_savings * final_sharing_rate, savings_cap) else 0 end, 2) as estimated_shared_savings,
-    round(case when is_loss_threshold_met
-        then least(-gross_savings * loss_sharing_rate, loss_cap) else 0 end, 2) as estimated_shared_losses,
-    round(case when is_savings_threshold_met then least(gross_savings * final_sharing_rate, savings_cap)
+    {{ round_number("case when is_savings_threshold_met
+        then least(gross_savings * final_sharing_rate, savings_cap) else 0 end", 2) }} as estimated_shared_savings,
+    {{ round_number("case when is_loss_threshold_met
+        then least(-gross_savings * loss_sharing_rate, loss_cap) else 0 end", 2) }} as estimated_shared_losses,
+    {{ round_number("case when is_savings_threshold_met then least(gross_savings * final_sharing_rate, savings_cap)
          when is_loss_threshold_met then -least(-gross_savings * loss_sharing_rate, loss_cap)
-         else 0 end, 2) as estimated_net_payment,
+         else 0 end", 2) }} as estimated_net_payment,
     parameter_source,
     concat_ws('; ',
         'track ' || track_level || ' from var mssp_track (setting MSSP_TRACK)',

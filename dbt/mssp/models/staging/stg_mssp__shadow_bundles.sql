@@ -20,7 +20,7 @@ named as (
 
 select
     name_year as performance_year,
-    cast(strftime(cast(try_strptime(month_name || ' ' || name_year, '%B %Y') as date), '%Y-%m') as {{ mssp_common.text_type() }}) as period,
+    {{ month_period('month_name', 'name_year') }} as period,
     file_name,
     file_date,
     bundle_type,

@@ -1,0 +1,54 @@
+{#-
+    Engine variants of this project's DuckDB-only expressions (adapter.dispatch, namespace mssp).
+    PostgreSQL (dbt-postgres; dbt-redshift falls back to postgres__): built and compared with
+    DuckDB by tests/engines/test_postgres.py.
+-#}
+
+{#- 'YYYY-MM' from a month name and a year ('January', 2025 -> '2025-01'); NULL otherwise. -#}
+{% macro month_period(month_name, year) -%}
+    {{ return(adapter.dispatch('month_period', 'mssp')(month_name, year)) }}
+{%- endmacro %}
+
+{% macro default__month_period(month_name, year) -%}
+    cast(strftime(cast(try_strptime({{ month_name }} || ' ' || {{ year }}, '%B %Y') as date), '%Y-%m')
+        as {{ mssp_common.text_type() }})
+{%- endmacro %}
+
+{% macro postgres__month_period(month_name, year) -%}
+    {%- set months = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august',
+                      'september', 'october', 'november', 'december'] -%}
+    cast(case lower({{ month_name }})
+        {%- for m in months %}
+        when '{{ m }}' then cast({{ year }} as varchar) || '-{{ '%02d' % loop.index }}'
+        {%- endfor %}
+    end as {{ mssp_common.text_type() }})
+{%- endmacro %}
+
+{#- ISO, MM/DD/YYYY or YYYYMMDD -> ISO text, each through the checked cast of mssp_common. -#}
+{% macro postgres__report_date(expr) -%}
+    {%- set txt = "trim(cast(" ~ expr ~ " as varchar))" -%}
+    coalesce(
+        {{ mssp_common.safe_cast(expr, 'date') }},
+        case when {{ txt }} ~ '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$' then {{ mssp_common.safe_cast(
+            "split_part(" ~ txt ~ ", '/', 3) || '-' || lpad(split_part(" ~ txt ~ ", '/', 1), 2, '0')"
+            ~ " || '-' || lpad(split_part(" ~ txt ~ ", '/', 2), 2, '0')", 'date') }} end,
+        case when {{ txt }} ~ '^[0-9]{8}$' then {{ mssp_common.safe_cast(
+            "substr(" ~ txt ~ ", 1, 4) || '-' || substr(" ~ txt ~ ", 5, 2) || '-' || substr(" ~ txt ~ ", 7, 2)",
+            'date') }} end
+    )
+{%- endmacro %}
+
+{#- round(x, n) of a double. PostgreSQL's round(x, n) takes numerics only, and a double cast to
+    numeric keeps 15 digits (477.1449999999995 -> 477.145 -> 477.15, DuckDB says 477.14): so round
+    the double itself, scaled. -#}
+{% macro round_number(expr, digits) -%}
+    {{ return(adapter.dispatch('round_number', 'mssp')(expr, digits)) }}
+{%- endmacro %}
+
+{% macro default__round_number(expr, digits) -%}
+    round({{ expr }}, {{ digits }})
+{%- endmacro %}
+
+{% macro postgres__round_number(expr, digits) -%}
+    (round(cast({{ expr }} as double precision) * {{ 10 ** digits }}) / {{ 10 ** digits }})
+{%- endmacro %}
