@@ -24,6 +24,7 @@ from prefect.context import get_run_context
 from prefect.states import Completed, Failed
 
 from blocks.profile import profile_overrides
+from blocks.warehouse import resolve_connection
 from tasks.dbt.builds import run_dbt_builds
 from tasks.demo_run import demo_overrides
 from tasks.errors import ConfigError, LockError
@@ -69,12 +70,14 @@ def dbt_only(
                                             "output_location": output_location,
                                             "full_refresh": full_refresh or None}.items() if v is not None})
         settings = load_settings(**overrides)
+        connection = resolve_connection(settings)  # the warehouse block, read once for dbt
     except ConfigError as exc:
         return Failed(message=f"configuration error: {exc}")
     summary = RunSummary()
     try:
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
-            summary.dbt = run_dbt_builds(settings, str(get_run_context().flow_run.id), force=True)
+            summary.dbt = run_dbt_builds(settings, str(get_run_context().flow_run.id), force=True,
+                                         connection=connection)
     except LockError as exc:
         logger.error(str(exc))
         return Failed(message=str(exc))

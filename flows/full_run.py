@@ -21,6 +21,7 @@ from prefect.cache_policies import NO_CACHE
 from prefect.context import get_run_context
 from prefect.states import Completed, Failed, Pending, State
 
+from blocks.warehouse import resolve_connection
 from flows.cclf import cclf_flow
 from flows.download import download
 from flows.family import LoadContext, run_family
@@ -190,7 +191,8 @@ def _run_stages(settings: Settings, summary: RunSummary, run_id: str, *, demo: b
     try:
         if settings.run_dbt:
             with summary.stage("dbt"):
-                summary.dbt = run_dbt_builds(settings, run_id, work_root=work_root)
+                summary.dbt = run_dbt_builds(settings, run_id, work_root=work_root,
+                                             connection=resolve_connection(settings))
         with summary.stage("report"):
             return write_run_report(settings, summary.dbt)
     finally:
@@ -205,8 +207,7 @@ def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> No
 
     store = Store(settings.file_store, resolve_storage_options(settings))
     try:
-        backend = open_backend(settings.output_type, settings.output_location,
-                               warehouse_block=settings.warehouse_block, settings=settings)
+        backend = open_backend(settings.output_type, connection=resolve_connection(settings))
     except Exception as exc:  # e.g. another process holds the DuckDB file
         _output_error(exc, settings, summary)
         return

@@ -34,7 +34,8 @@ def _default_text(field: object) -> str:
 
 
 def settings_rows() -> list[tuple[str, str, str]]:
-    """(environment name, default, meaning) for every field of ``Settings``, in declaration order."""
+    """(environment name, default, meaning) for every field of ``Settings``, in declaration order, then
+    the warehouse connection's overrides (read by ``blocks/warehouse.py``)."""
     from tasks.settings import ALIASES, Settings, setting_name
 
     rows = []
@@ -43,6 +44,9 @@ def settings_rows() -> list[tuple[str, str, str]]:
         aliases = [a for a, target in ALIASES.items() if target == name]
         label = " / ".join(f"`{n}`" for n in [env, *aliases])
         rows.append((label, _default_text(field), field.description or ""))
+    from tasks.backends.connections import CONNECTION_ENV
+
+    rows += [(f"`{env}`", "none", meaning) for env, meaning in CONNECTION_ENV.items()]
     return rows
 
 

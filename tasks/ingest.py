@@ -110,10 +110,9 @@ def settle_unchanged(entries: list[CatalogEntry], backend: Backend, *, run_id: s
     Returns (outcomes of the settled files, the entries still to ingest). A backend that keeps
     no fingerprints settles nothing: every file is hashed as before.
     """
-    known = getattr(backend, "known_unchanged", None)
-    if full_refresh or known is None:
+    if full_refresh:
         return [], list(entries)
-    settled = known(entries)
+    settled = backend.known_unchanged(entries)
     outcomes = []
     for entry in entries:
         prior = settled.get(entry.file_path)
@@ -151,9 +150,8 @@ def recheck_duplicates(outcomes: list[FileOutcome], entries: list[CatalogEntry],
 
 
 def _remember(backend: Backend, entry: CatalogEntry, outcome: FileOutcome) -> None:
-    remember = getattr(backend, "remember_fingerprint", None)
-    if remember and entry.fingerprint and outcome.sha256 and outcome.status in ("loaded", "replaced", "unchanged"):
-        remember(entry.file_path, entry.fingerprint, outcome.sha256)
+    if entry.fingerprint and outcome.sha256 and outcome.status in ("loaded", "replaced", "unchanged"):
+        backend.remember_fingerprint(entry.file_path, entry.fingerprint, outcome.sha256)
 
 
 def ingest_entry(

@@ -77,10 +77,6 @@ class Settings(BaseSettings):
     store_block: str | None = Field(None, description="`AwsCredentials` / `S3Bucket`, Azure or `GcpCredentials` "
                                     "block for a cloud store")
     warehouse_block: str | None = Field(None, description="warehouse connection block")
-    snowflake_host: str | None = Field(None, description="Snowflake endpoint override (private link or a local "
-                                       "stand-in)")
-    snowflake_port: int | None = Field(None, description="Snowflake port override")
-    snowflake_protocol: str | None = Field(None, description="Snowflake protocol override (`https`, `http`)")
     include_weekly_cclf: bool = Field(False, description="also catalog Data Hub code 305 (weekly CCLF)")
     max_expansion_ratio: int = Field(200, ge=1, description="a zip member expanding more than this × its "
                                      "compressed size is refused")
@@ -145,8 +141,10 @@ def load_settings(**overrides: object) -> Settings:
 
 
 def known_names() -> set[str]:
-    """Every environment name a setting is read from (upper case)."""
-    return {setting_name(f) for f in Settings.model_fields} | set(ALIASES)
+    """Every environment name a setting (or a warehouse connection's override) is read from (upper case)."""
+    from tasks.backends.connections import CONNECTION_ENV
+
+    return {setting_name(f) for f in Settings.model_fields} | set(ALIASES) | set(CONNECTION_ENV)
 
 
 def unknown_names(environ: Mapping[str, str], dotenv: Path | None = Path(".env")) -> list[str]:

@@ -13,8 +13,8 @@ Why not load straight into the raw table with ``ALLOW_FIELD_ADDITION``: a load j
 transaction, so a re-issue would be "delete, then load" in two commits; loading into a staging
 table keeps the swap atomic, and the staging load needs no schema update options.
 
-Client: ``GcpCredentials`` block (prefect-gcp) -> ``get_bigquery_client``; the dataset
-location/project come from the block; ``MSSP_OUTPUT_LOCATION`` may name the project.
+Client: ``BigQueryConnection.client()`` (from a prefect-gcp ``GcpCredentials`` block, read by
+``blocks/warehouse.py``); ``MSSP_OUTPUT_LOCATION`` may name the project.
 """
 
 from __future__ import annotations
@@ -26,7 +26,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from tasks.backends import LedgerContext, PriorLoad
+from tasks.backends import BackendBase, LedgerContext, PriorLoad
+from tasks.backends.connections import BigQueryConnection
 from tasks.backends.staging import (
     Spool,
     SpoolingFileWriter,
@@ -55,7 +56,7 @@ def _bigquery_module() -> Any:
     return bigquery
 
 
-class BigQueryBackend:
+class BigQueryBackend(BackendBase):
     def __init__(self, client: Any, project: str, bq: Any = None) -> None:
         self.client = client
         self.project = project
@@ -64,13 +65,9 @@ class BigQueryBackend:
         self._columns: dict[str, list[str]] = {}
 
     @classmethod
-    def from_block(cls, block_name: str, location: str | None = None) -> BigQueryBackend:
-        from prefect_gcp import GcpCredentials
-
-        credentials = GcpCredentials.load(block_name)
-        project = location if location and "/" not in location and "." not in location else None
-        client = credentials.get_bigquery_client(project=project)
-        return cls(client, project or client.project)
+    def from_connection(cls, connection: BigQueryConnection) -> BigQueryBackend:
+        client = connection.client()
+        return cls(client, connection.project or client.project)
 
     # --- helpers ------------------------------------------------------------------------------
     def table_id(self, schema: str, table: str) -> str:

@@ -14,12 +14,13 @@ Connection: the JSON of a Prefect ``Secret`` block ``{"server_hostname", "http_p
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any
 
+from tasks.backends.connections import DatabricksConnection
 from tasks.backends.sqlwarehouse import Dialect, SqlWarehouseBackend
 from tasks.backends.staging import SpoolPart
+from tasks.errors import ConfigError
 from tasks.ledger import RAW_SCHEMA
 
 
@@ -78,20 +79,7 @@ class DatabricksBackend(SqlWarehouseBackend):
         super().__init__(connect, dialect)
 
     @classmethod
-    def from_block(cls, block_name: str, location: str | None = None) -> DatabricksBackend:
-        from prefect.blocks.system import Secret
-
-        value = Secret.load(block_name).get()
-        config = json.loads(value) if isinstance(value, str) else dict(value)
-
-        def connect() -> Any:
-            import tempfile
-
-            from databricks import sql
-
-            return sql.connect(server_hostname=config["server_hostname"], http_path=config["http_path"],
-                               access_token=config["access_token"],
-                               catalog=config.get("catalog") or location,
-                               staging_allowed_local_path=tempfile.gettempdir())
-
-        return cls(connect, DatabricksDialect(config["volume"]))
+    def from_connection(cls, connection: DatabricksConnection) -> DatabricksBackend:
+        if not connection.volume:
+            raise ConfigError("MSSP_WAREHOUSE_BLOCK", "the Databricks block names no volume (staging area)")
+        return cls(connection.connect, DatabricksDialect(connection.volume))

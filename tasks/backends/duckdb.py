@@ -18,7 +18,8 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from tasks.backends import LedgerContext, PriorLoad
+from tasks.backends import BackendBase, LedgerContext, PriorLoad
+from tasks.backends.connections import DuckDBConnection
 from tasks.ledger import (
     FILE_LOADS_COLUMNS,
     LEDGER_DDL,
@@ -55,7 +56,11 @@ def arrow_to_sql_type(t: pa.DataType) -> str:
     return "VARCHAR"
 
 
-class DuckDBBackend:
+class DuckDBBackend(BackendBase):
+    @classmethod
+    def from_connection(cls, connection: DuckDBConnection) -> DuckDBBackend:
+        return cls(connection.path)
+
     def __init__(self, location: str) -> None:
         self.location = location
         if not location.startswith("md:"):

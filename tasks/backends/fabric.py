@@ -23,7 +23,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.backends import LedgerContext, PriorLoad
+from tasks.backends import BackendBase, LedgerContext, PriorLoad
+from tasks.backends.connections import FabricConnection
 from tasks.backends.staging import (
     FILE_LOADS_SCHEMA,
     REJECTS_SCHEMA,
@@ -36,7 +37,7 @@ from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA, REMOVED_MESSAGE
 from tasks.models import CatalogEntry, FileOutcome
 
 
-class FabricBackend:
+class FabricBackend(BackendBase):
     def __init__(self, root: str, storage_options: dict[str, str] | None = None) -> None:
         import deltalake  # noqa: F401 - fail early with ImportError when the extra is missing
 
@@ -45,8 +46,8 @@ class FabricBackend:
         self._lock = threading.RLock()
 
     @classmethod
-    def from_settings(cls, location: str, block_name: str | None, settings: Any = None) -> FabricBackend:
-        return cls(location)
+    def from_connection(cls, connection: FabricConnection) -> FabricBackend:
+        return cls(connection.root)  # credentials: the AZURE_* environment (deltalake reads it)
 
     def uri(self, schema: str, table: str) -> str:
         return f"{self.root}/Tables/{schema}/{table}"

@@ -33,7 +33,8 @@ import fsspec
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.backends import LedgerContext, PriorLoad
+from tasks.backends import BackendBase, LedgerContext, PriorLoad
+from tasks.backends.connections import ParquetConnection
 from tasks.backends.staging import (
     FILE_LOADS_SCHEMA,
     REJECTS_SCHEMA,
@@ -64,7 +65,11 @@ def _load_id_of(name: str) -> str:
     return name.rsplit("/", 1)[-1].split(".", 1)[0].split("_", 1)[0]
 
 
-class ParquetBackend:
+class ParquetBackend(BackendBase):
+    @classmethod
+    def from_connection(cls, connection: ParquetConnection) -> ParquetBackend:
+        return cls(connection.root)
+
     def __init__(self, location: str, storage_options: dict | None = None) -> None:
         self.location = location
         self.fs, root = fsspec.core.url_to_fs(

@@ -14,13 +14,14 @@ can read; parts are uploaded there with s3fs from the standard AWS environment a
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
 from typing import Any
 
+from tasks.backends.connections import RedshiftConnection
 from tasks.backends.sqlwarehouse import Dialect, SqlWarehouseBackend
 from tasks.backends.staging import SpoolPart, sql_type
+from tasks.errors import ConfigError
 from tasks.ledger import RAW_SCHEMA
 
 
@@ -66,23 +67,7 @@ class RedshiftBackend(SqlWarehouseBackend):
         super().__init__(connect, dialect)
 
     @classmethod
-    def from_block(cls, block_name: str, location: str | None = None) -> RedshiftBackend:
-        from prefect.blocks.system import Secret
-
-        config = _secret_dict(Secret.load(block_name).get())
-
-        def connect() -> Any:
-            import redshift_connector
-
-            conn = redshift_connector.connect(
-                host=config["host"], port=int(config.get("port", 5439)),
-                database=config.get("database") or location, user=config["user"],
-                password=config["password"])
-            conn.autocommit = True  # explicit begin/commit per file
-            return conn
-
-        return cls(connect, RedshiftDialect(config["s3_staging"], config["iam_role"]))
-
-
-def _secret_dict(value: Any) -> dict[str, Any]:
-    return json.loads(value) if isinstance(value, str) else dict(value)
+    def from_connection(cls, connection: RedshiftConnection) -> RedshiftBackend:
+        if not (connection.s3_staging and connection.iam_role):
+            raise ConfigError("MSSP_WAREHOUSE_BLOCK", "the Redshift block needs s3_staging and iam_role")
+        return cls(connection.connect, RedshiftDialect(connection.s3_staging, connection.iam_role))

@@ -1,11 +1,11 @@
-"""Snowflake output: a prefect-snowflake ``SnowflakeConnector`` block, PUT + COPY INTO.
+"""Snowflake output: a ``SnowflakeConnection`` (from a prefect-snowflake ``SnowflakeConnector`` block), PUT + COPY INTO.
 
 Each spooled Parquet part is PUT to a temporary stage of its own (``mssp_meta.mssp_stage_<load
 id>_<n>``, dropped afterwards) before the transaction; inside it, ``copy into <table> ... match_by_column_name
 = case_insensitive`` loads it by column name (schema drift by name), after the delete of a
 re-issued file's old rows; the ledger row commits with them. Identifiers are written unquoted
-(Snowflake stores them upper-case), so dbt's unquoted names resolve them. The endpoint can be
-overridden (``MSSP_SNOWFLAKE_HOST/_PORT/_PROTOCOL``) for a private link or a local stand-in.
+(Snowflake stores them upper-case), so dbt's unquoted names resolve them. The endpoint (host, port,
+protocol) is part of the connection, for a private link or a local stand-in (blocks/warehouse.py).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from tasks.backends.connections import SnowflakeConnection
 from tasks.backends.sqlwarehouse import Dialect, SqlWarehouseBackend
 from tasks.backends.staging import SIMPLE_IDENTIFIER, SpoolPart
 from tasks.ledger import LEDGER_SCHEMA
@@ -53,20 +54,6 @@ class SnowflakeBackend(SqlWarehouseBackend):
     def __init__(self, connect, dialect: Dialect | None = None) -> None:
         super().__init__(connect, dialect or SnowflakeDialect())
 
-    @staticmethod
-    def endpoint_overrides(settings: Any) -> dict[str, Any]:
-        """``MSSP_SNOWFLAKE_HOST/_PORT/_PROTOCOL`` as ``snowflake.connector.connect`` kwargs."""
-        out: dict[str, Any] = {}
-        for key in ("host", "port", "protocol"):
-            value = getattr(settings, f"snowflake_{key}", None) if settings is not None else None
-            if value:
-                out[key] = value
-        return out
-
     @classmethod
-    def from_block(cls, block_name: str, settings: Any = None) -> SnowflakeBackend:
-        from prefect_snowflake.database import SnowflakeConnector
-
-        connector = SnowflakeConnector.load(block_name)
-        overrides = cls.endpoint_overrides(settings)
-        return cls(lambda: connector.get_connection(autocommit=False, **overrides))
+    def from_connection(cls, connection: SnowflakeConnection) -> SnowflakeBackend:
+        return cls(connection.connect)

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from tasks.backends import LedgerContext, PriorLoad
+from tasks.backends import BackendBase, LedgerContext, PriorLoad
 from tasks.backends.staging import SIMPLE_IDENTIFIER, Spool, SpoolingFileWriter, SpoolPart, ledger_values
 from tasks.ledger import (
     FILE_LOADS_COLUMNS,
@@ -109,7 +109,7 @@ def _execute(cur: Any, sql: str, params: Sequence[Any] | None = None) -> None:
         cur.execute(sql, list(params))
 
 
-class SqlWarehouseBackend:
+class SqlWarehouseBackend(BackendBase):
     def __init__(self, connect: Callable[[], Any], dialect: Dialect) -> None:
         self.dialect = dialect
         self._conn = connect()  # one connection for the run

@@ -13,6 +13,7 @@ import logging
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from tasks.backends.connections import WarehouseConnection
 from tasks.settings import Settings
 from tasks.summary import DbtSummary
 
@@ -46,10 +47,11 @@ def _logger() -> logging.Logger | logging.LoggerAdapter:  # type: ignore[type-ar
 
 
 def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
-                   work_root: Path | None = None) -> DbtSummary:
+                   work_root: Path | None = None, connection: WarehouseConnection | None = None) -> DbtSummary:
     """Build the owed projects; failures name their nodes. dbt's work files go to ``work_root/<project>``.
 
     ``work_root`` defaults to this run's folder in the temp location (``dbt_work_root``).
+    ``connection``: the warehouse connection the flow resolved (``blocks.warehouse.resolve_connection``).
     """
     from tasks.dbt.build_state import needs_build, record_build
     from tasks.dbt.runner import build_project
@@ -68,7 +70,7 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
             continue
         work_dir = (work_root or dbt_work_root(settings, run_id)) / project
         result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
-                               work_dir=work_dir)
+                               connection=connection, work_dir=work_dir)
         if warehouse is not None:
             record_build(warehouse, run_id, project, result.success, list(result.failed_nodes))
         results[project] = result

@@ -1,9 +1,9 @@
 """The dbt output (one ``profiles.yml`` target) for every ``MSSP_OUTPUT_TYPE``.
 
-``dbt_profile(settings)`` returns the ``outputs`` entry; ``tasks/dbt/runner.py`` writes it under the
-profile ``mssp``. Warehouse credentials are read from the block named by
-``MSSP_WAREHOUSE_BLOCK`` (the same block the loader uses) and only ever end up in that
-profiles.yml, which the runner writes into a private temporary directory.
+``dbt_profile(settings, connection)`` returns the ``outputs`` entry; ``tasks/dbt/runner.py`` writes it
+under the profile ``mssp``. ``connection`` is the typed connection the flow resolved from
+``MSSP_WAREHOUSE_BLOCK`` (``blocks/warehouse.py``; the same object the loader gets); its secrets
+are unwrapped only into that profiles.yml, which the runner writes into a private temporary directory.
 
 PARQUET: dbt runs on DuckDB over views of the Parquet dataset. The dbt-duckdb plugin
 ``Plugin`` below (``plugins: [{module: tasks.dbt.profiles}]``) creates ``raw_data.<table>``
@@ -21,6 +21,18 @@ from typing import Any
 
 from dbt.adapters.duckdb.plugins import BasePlugin
 
+from tasks.backends.connections import (
+    BigQueryConnection,
+    DatabricksConnection,
+    DuckDBConnection,
+    FabricConnection,
+    MotherDuckConnection,
+    ParquetConnection,
+    RedshiftConnection,
+    SnowflakeConnection,
+    WarehouseConnection,
+    local_connection,
+)
 from tasks.errors import ConfigError
 from tasks.settings import Settings
 
@@ -29,47 +41,7 @@ DUCKDB_SETTINGS = {"memory_limit": "1GB", "preserve_insertion_order": False}
 """dbt-duckdb spills to disk past this instead of growing toward 80% of the machine's RAM."""
 TARGET_SCHEMA = "main"  # dbt/alr and dbt/cclf put their models in custom schemas (alr, input_layer, ...)
 
-BlockLoader = Callable[[str], Any]
-
-
-WAREHOUSE_BLOCK_TYPES = {
-    "SNOWFLAKE": ("prefect_snowflake", "SnowflakeConnector"),
-    "BIGQUERY": ("prefect_gcp", "GcpCredentials"),
-}
-"""Block class per output type, as the loaders use it; every other warehouse uses a ``Secret``."""
-
-
-def _block_loader(output_type: str) -> BlockLoader:
-    """Load ``MSSP_WAREHOUSE_BLOCK`` with the same block type the loader uses (plain block name)."""
-    import importlib
-
-    from prefect.blocks.system import Secret
-
-    module, cls = WAREHOUSE_BLOCK_TYPES.get(output_type, ("", ""))
-    block_type = getattr(importlib.import_module(module), cls) if module else Secret
-
-    def load(name: str) -> Any:
-        if "/" in name:  # "<block-type-slug>/<name>" works too
-            from prefect.blocks.core import Block
-
-            return Block.load(name)
-        return block_type.load(name)
-
-    return load
-
-
-def _secret_dict(block: Any) -> dict[str, Any]:
-    value = block.get() if hasattr(block, "get") else block
-    if isinstance(value, str):
-        value = json.loads(value)
-    return dict(value)
-
-
-def _block(settings: Settings, load_block: BlockLoader | None) -> Any:
-    if not settings.warehouse_block:
-        raise ConfigError("MSSP_WAREHOUSE_BLOCK",
-                          f"dbt on MSSP_OUTPUT_TYPE={settings.output_type} needs the connection block")
-    return (load_block or _block_loader(settings.output_type))(settings.warehouse_block)
+Builder = Callable[[Settings, Any], dict[str, Any]]
 
 
 def is_remote(location: str) -> bool:
@@ -84,14 +56,14 @@ def dbt_duckdb_path(settings: Settings) -> str:
     return str(root / "dbt.duckdb")
 
 
-def _duckdb(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
-    path = Path(settings.output_location).expanduser().resolve()
+def _duckdb(settings: Settings, c: DuckDBConnection) -> dict[str, Any]:
+    path = Path(c.path).expanduser().resolve()
     return {"type": "duckdb", "path": str(path), "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
             "settings": DUCKDB_SETTINGS}
 
 
-def _parquet(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
-    root = settings.output_location
+def _parquet(settings: Settings, c: ParquetConnection) -> dict[str, Any]:
+    root = c.root
     if not is_remote(root):
         root = str(Path(root.removeprefix("file://")).expanduser().resolve())
     return {"type": "duckdb", "path": dbt_duckdb_path(settings), "schema": TARGET_SCHEMA,
@@ -99,85 +71,71 @@ def _parquet(settings: Settings, load_block: BlockLoader | None) -> dict[str, An
             "plugins": [{"module": "tasks.dbt.profiles", "config": {"parquet_root": root}}]}
 
 
-def _motherduck(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
-    from tasks.backends.motherduck import motherduck_path, token_from_secret
-
-    out: dict[str, Any] = {"type": "duckdb", "path": motherduck_path(settings.output_location),
-                           "schema": TARGET_SCHEMA, "threads": DBT_THREADS}
-    if settings.warehouse_block:
-        token = token_from_secret(_block(settings, load_block).get())
-        out["settings"] = {"motherduck_token": token}
+def _motherduck(settings: Settings, c: MotherDuckConnection) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "duckdb", "path": c.database, "schema": TARGET_SCHEMA, "threads": DBT_THREADS}
+    if c.token is not None:
+        out["settings"] = {"motherduck_token": c.token.get_secret_value()}
     return out
 
 
-def _snowflake(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
-    connector = _block(settings, load_block)
-    creds = connector.credentials
+def _snowflake(settings: Settings, c: SnowflakeConnection) -> dict[str, Any]:
     out: dict[str, Any] = {
-        "type": "snowflake", "account": creds.account, "user": creds.user,
-        "database": connector.database, "warehouse": connector.warehouse,
-        "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
+        "type": "snowflake", "account": c.account, "user": c.user, "database": c.database,
+        "warehouse": c.warehouse, "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
     }
-    if getattr(creds, "role", None):
-        out["role"] = creds.role
-    if getattr(creds, "password", None):
-        out["password"] = creds.password.get_secret_value()
-    elif getattr(creds, "private_key_path", None):
-        out["private_key_path"] = str(creds.private_key_path)
-        if getattr(creds, "private_key_passphrase", None):
-            out["private_key_passphrase"] = creds.private_key_passphrase.get_secret_value()
-    if getattr(creds, "authenticator", None) and creds.authenticator != "snowflake":
-        out["authenticator"] = creds.authenticator
-    for key in ("host", "port", "protocol"):
-        value = getattr(settings, f"snowflake_{key}")
-        if value:
-            out[key] = value
+    if c.role:
+        out["role"] = c.role
+    if c.password is not None:
+        out["password"] = c.password.get_secret_value()
+    elif c.private_key_path:
+        out["private_key_path"] = c.private_key_path
+        if c.private_key_passphrase is not None:
+            out["private_key_passphrase"] = c.private_key_passphrase.get_secret_value()
+    if c.authenticator and c.authenticator != "snowflake":
+        out["authenticator"] = c.authenticator
+    out.update(c.endpoint_overrides())
     return out
 
 
-def _bigquery(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
-    gcp = _block(settings, load_block)
-    project = getattr(gcp, "project", None) or settings.output_location
-    out: dict[str, Any] = {"type": "bigquery", "project": project, "dataset": TARGET_SCHEMA,
-                           "threads": DBT_THREADS}
-    info = getattr(gcp, "service_account_info", None)
-    if info is not None:
-        value = info.get_secret_value() if hasattr(info, "get_secret_value") else info
-        out.update(method="service-account-json", keyfile_json=dict(value))
-    elif getattr(gcp, "service_account_file", None):
-        out.update(method="service-account", keyfile=str(gcp.service_account_file))
+def _bigquery(settings: Settings, c: BigQueryConnection) -> dict[str, Any]:
+    out: dict[str, Any] = {"type": "bigquery", "project": c.project or settings.output_location,
+                           "dataset": TARGET_SCHEMA, "threads": DBT_THREADS}
+    if c.service_account_info is not None:
+        out.update(method="service-account-json", keyfile_json=json.loads(c.service_account_info.get_secret_value()))
+    elif c.service_account_file:
+        out.update(method="service-account", keyfile=c.service_account_file)
     else:
         out["method"] = "oauth"
     return out
 
 
-def _databricks(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
-    c = _secret_dict(_block(settings, load_block))
-    return {"type": "databricks", "host": c["server_hostname"], "http_path": c["http_path"],
-            "token": c["access_token"], "catalog": c.get("catalog") or settings.output_location,
+def _databricks(settings: Settings, c: DatabricksConnection) -> dict[str, Any]:
+    return {"type": "databricks", "host": c.server_hostname, "http_path": c.http_path,
+            "token": c.access_token.get_secret_value(), "catalog": c.catalog,
             "schema": TARGET_SCHEMA, "threads": DBT_THREADS}
 
 
-def _redshift(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
-    c = _secret_dict(_block(settings, load_block))
-    return {"type": "redshift", "host": c["host"], "port": int(c.get("port", 5439)),
-            "user": c["user"], "password": c["password"],
-            "dbname": c.get("database") or settings.output_location,
+def _redshift(settings: Settings, c: RedshiftConnection) -> dict[str, Any]:
+    return {"type": "redshift", "host": c.host, "port": c.port, "user": c.user,
+            "password": c.password.get_secret_value(), "dbname": c.database,
             "schema": TARGET_SCHEMA, "threads": DBT_THREADS}
 
 
-def _fabric(settings: Settings, load_block: BlockLoader | None) -> dict[str, Any]:
+def _fabric(settings: Settings, c: FabricConnection) -> dict[str, Any]:
     """dbt-fabric builds in a Fabric Warehouse (SQL endpoint); the loader's Delta tables are read
     from the lakehouse through its SQL analytics endpoint (three-part names: set the projects'
     raw database var to the lakehouse name)."""
-    c = _secret_dict(_block(settings, load_block))
-    out: dict[str, Any] = {"type": "fabric", "driver": c.get("driver", "ODBC Driver 18 for SQL Server"),
-                           "server": c["server"], "port": int(c.get("port", 1433)),
-                           "database": c["database"], "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
-                           "authentication": c.get("authentication", "ServicePrincipal")}
-    for key in ("tenant_id", "client_id", "client_secret"):
-        if c.get(key):
-            out[key] = c[key]
+    if c.sql is None:
+        raise ConfigError("MSSP_WAREHOUSE_BLOCK", "dbt on MSSP_OUTPUT_TYPE=FABRIC needs the connection block")
+    e = c.sql
+    out: dict[str, Any] = {"type": "fabric", "driver": e.driver, "server": e.server, "port": e.port,
+                           "database": e.database, "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
+                           "authentication": e.authentication}
+    for key in ("tenant_id", "client_id"):
+        if getattr(e, key):
+            out[key] = getattr(e, key)
+    if e.client_secret is not None:
+        out["client_secret"] = e.client_secret.get_secret_value()
     return out
 
 
@@ -193,15 +151,25 @@ def spark_session_output(schema: str = TARGET_SCHEMA) -> dict[str, Any]:
     return {"type": "spark", "method": "session", "host": "NA", "schema": schema, "threads": 1}
 
 
-PROFILE_BUILDERS: dict[str, Callable[[Settings, BlockLoader | None], dict[str, Any]]] = {
+PROFILE_BUILDERS: dict[str, Builder] = {
     "DUCKDB": _duckdb, "PARQUET": _parquet, "MOTHERDUCK": _motherduck, "SNOWFLAKE": _snowflake,
     "BIGQUERY": _bigquery, "DATABRICKS": _databricks, "REDSHIFT": _redshift, "FABRIC": _fabric,
 }
 
 
-def dbt_profile(settings: Settings, load_block: BlockLoader | None = None) -> dict[str, Any]:
-    """The profiles.yml ``outputs`` entry for ``settings.output_type``."""
-    return PROFILE_BUILDERS[settings.output_type](settings, load_block)
+def dbt_profile(settings: Settings, connection: WarehouseConnection | None = None) -> dict[str, Any]:
+    """The profiles.yml ``outputs`` entry for ``settings.output_type`` on ``connection``.
+
+    ``connection``: resolved by the flow (``blocks.warehouse.resolve_connection``); None is enough
+    only for outputs that need no block (DuckDB, Parquet, ...), else a ConfigError naming
+    ``MSSP_WAREHOUSE_BLOCK``.
+    """
+    if connection is None:
+        connection = local_connection(settings.output_type, settings.output_location)
+    if connection.output_type != settings.output_type:
+        raise ConfigError("MSSP_WAREHOUSE_BLOCK",
+                          f"a {connection.output_type} connection for MSSP_OUTPUT_TYPE={settings.output_type}")
+    return PROFILE_BUILDERS[settings.output_type](settings, connection)
 
 
 class Plugin(BasePlugin):

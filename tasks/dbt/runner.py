@@ -28,6 +28,7 @@ from typing import Any, Literal
 import yaml
 
 from tasks.artifacts import ProgressArtifact, artifact_key
+from tasks.backends.connections import WarehouseConnection
 from tasks.dbt.profiles import DBT_THREADS  # noqa: F401  (re-exported for callers and tests)
 from tasks.errors import DbtBuildFailed  # noqa: F401  (re-exported: defined in the error tree)
 from tasks.settings import OutputType, Settings
@@ -58,17 +59,20 @@ class DbtBuildResult:
 # --------------------------------------------------------------------------- profiles
 
 
-def profile_output(settings: Settings) -> dict[str, Any]:
+def profile_output(settings: Settings, connection: WarehouseConnection | None = None) -> dict[str, Any]:
     """The dbt output (target) for the configured output type (built in ``tasks.dbt.profiles``)."""
     from tasks.dbt.profiles import dbt_profile
 
-    return dbt_profile(settings)
+    return dbt_profile(settings, connection)
 
 
-def write_profiles(settings: Settings, profiles_dir: Path) -> Path:
-    """Write ``profiles.yml`` (profile ``mssp``) into ``profiles_dir``; return its path."""
+def write_profiles(settings: Settings, profiles_dir: Path, connection: WarehouseConnection | None = None) -> Path:
+    """Write ``profiles.yml`` (profile ``mssp``) into ``profiles_dir``; return its path.
+
+    ``connection``: the warehouse connection the flow resolved (``blocks.warehouse``); None for
+    outputs that need no block."""
     profiles_dir.mkdir(parents=True, exist_ok=True)
-    profiles = {PROFILE_NAME: {"target": TARGET_NAME, "outputs": {TARGET_NAME: profile_output(settings)}}}
+    profiles = {PROFILE_NAME: {"target": TARGET_NAME, "outputs": {TARGET_NAME: profile_output(settings, connection)}}}
     path = profiles_dir / "profiles.yml"
     path.write_text(yaml.safe_dump(profiles, sort_keys=False), encoding="utf-8")
     return path
@@ -215,6 +219,7 @@ def build_project(
     project_dir: Path,
     settings: Settings,
     *,
+    connection: WarehouseConnection | None = None,
     dbt_vars: Mapping[str, Any] | None = None,
     full_refresh: bool = False,
     select: Sequence[str] | None = None,
@@ -225,13 +230,15 @@ def build_project(
     """Run ``dbt deps`` (if the project has packages) and ``dbt build`` for one project.
 
     ``project_dir`` must be absolute (``<repo>/dbt/alr`` or ``<repo>/dbt/cclf``).
+    ``connection``: the warehouse connection the flow resolved (None: an output that needs no block).
     ``work_dir`` receives profiles.yml, target/ and logs/ (default: a temporary directory
     removed afterwards). ``use_prefect`` defaults to "inside a Prefect flow or task run".
     """
     if not project_dir.is_absolute():
         raise ValueError(f"dbt project dir must be absolute: {project_dir}")
     try:
-        return _build(project_dir, settings, dbt_vars=dbt_vars, full_refresh=full_refresh, select=select,
+        return _build(project_dir, settings, connection=connection,
+                      dbt_vars=dbt_vars, full_refresh=full_refresh, select=select,
                       work_dir=work_dir, use_prefect=use_prefect, log_level=log_level)
     except OSError as exc:  # the work dir's disk full or unwritable: one line naming it
         return DbtBuildResult(project=project_dir.name, success=False, message=os_error_line(exc, work_dir))
@@ -252,6 +259,7 @@ def _build(
     project_dir: Path,
     settings: Settings,
     *,
+    connection: WarehouseConnection | None = None,
     dbt_vars: Mapping[str, Any] | None,
     full_refresh: bool,
     select: Sequence[str] | None,
@@ -267,7 +275,7 @@ def _build(
         # absolute: dbt resolves a relative target path against the project, i.e. in the code tree
         work_dir = Path(os.path.abspath(work_dir))
         profiles_dir, target_path = work_dir / "profiles", work_dir / "target"
-        write_profiles(settings, profiles_dir)
+        write_profiles(settings, profiles_dir, connection)
         for name, value in work_env(work_dir, log_level).items():
             stack.enter_context(_env(name, value))
 

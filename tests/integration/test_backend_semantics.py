@@ -309,6 +309,14 @@ class _Recorder:
         self.__dict__.update(kwargs)
 
 
+def _snowflake_block() -> Any:
+    """A ``SnowflakeConnector`` block as the resolver reads it (password auth, synthetic values)."""
+    from pydantic import SecretStr
+
+    return _Recorder(database="MSSP", warehouse="WH", schema_="PUBLIC", credentials=_Recorder(
+        account="acct", user="loader", role="LOADER", password=SecretStr("pw"), authenticator="snowflake"))
+
+
 class FakeBigQuery:
     """The parts of ``google.cloud.bigquery`` the backend uses, as recorders."""
 
@@ -405,14 +413,29 @@ def test_bigquery_load_jobs_and_transaction_script(store_root: Path, tmp: Path) 
     assert ddl and "bene_mbi_id STRING" in ddl[0] and "file_date DATE" in ddl[0]
 
 
-def test_snowflake_endpoint_overrides_and_unquoted_identifiers() -> None:
-    from tasks.backends.snowflake import SnowflakeBackend, SnowflakeDialect
+def test_snowflake_endpoint_overrides_and_unquoted_identifiers(monkeypatch: pytest.MonkeyPatch) -> None:
+    from blocks.warehouse import resolve_connection
+    from tasks.backends.snowflake import SnowflakeDialect
+    from tasks.errors import ConfigError
     from tasks.settings import load_settings
 
-    settings = load_settings(snowflake_host="127.0.0.1", snowflake_port=8123, snowflake_protocol="http")
-    assert SnowflakeBackend.endpoint_overrides(settings) == {
-        "host": "127.0.0.1", "port": 8123, "protocol": "http"}
-    assert SnowflakeBackend.endpoint_overrides(load_settings()) == {}
+    settings = load_settings(output_type="SNOWFLAKE", warehouse_block="sf")
+    blocks = {"sf": _snowflake_block()}
+    monkeypatch.setenv("MSSP_SNOWFLAKE_HOST", "127.0.0.1")
+    monkeypatch.setenv("MSSP_SNOWFLAKE_PORT", "8123")
+    monkeypatch.setenv("MSSP_SNOWFLAKE_PROTOCOL", "http")
+    connection = resolve_connection(settings, blocks.__getitem__)
+    assert connection.endpoint_overrides() == {"host": "127.0.0.1", "port": 8123, "protocol": "http"}
+    kwargs = connection.connect_kwargs()  # what snowflake.connector.connect gets
+    assert (kwargs["host"], kwargs["port"], kwargs["password"]) == ("127.0.0.1", 8123, "pw")
+    assert (kwargs["autocommit"], kwargs["database"], kwargs["schema"]) == (False, "MSSP", "PUBLIC")
+    assert "pw" not in repr(connection) and "pw" not in str(connection.model_dump())  # a SecretStr until connect
+    monkeypatch.setenv("MSSP_SNOWFLAKE_PORT", "eighty")
+    with pytest.raises(ConfigError, match="MSSP_SNOWFLAKE_PORT"):
+        resolve_connection(settings, blocks.__getitem__)
+    for name in ("MSSP_SNOWFLAKE_HOST", "MSSP_SNOWFLAKE_PORT", "MSSP_SNOWFLAKE_PROTOCOL"):
+        monkeypatch.delenv(name)
+    assert resolve_connection(settings, blocks.__getitem__).endpoint_overrides() == {}
     d = SnowflakeDialect()
     assert d.table("raw_data", "partb_physicians") == "raw_data.partb_physicians"
     assert d.create_table("raw_data", "t", [("c_1st", "VARCHAR"), ("file_row_number", "BIGINT")]) == \
@@ -424,8 +447,10 @@ def test_motherduck_reads_the_token_from_a_secret_block_and_keeps_it_out_of_the_
     import prefect.blocks.system
 
     import tasks.backends.duckdb as duck
+    from blocks.warehouse import resolve_connection
     from tasks.backends import open_backend
     from tasks.errors import ConfigError
+    from tasks.settings import load_settings
 
     class FakeSecret:
         @staticmethod
@@ -437,11 +462,17 @@ def test_motherduck_reads_the_token_from_a_secret_block_and_keeps_it_out_of_the_
     monkeypatch.setattr(prefect.blocks.system, "Secret", FakeSecret)
     monkeypatch.setattr(duck.duckdb, "connect", lambda path, config=None: opened.append(path) or _Recorder())
     monkeypatch.delenv("motherduck_token", raising=False)
-    backend = open_backend("MOTHERDUCK", "mssp", warehouse_block="md-token")
+    with pytest.raises(ConfigError, match="MSSP_WAREHOUSE_BLOCK"):  # no block, no token in the environment
+        open_backend("MOTHERDUCK", "mssp")
+    settings = load_settings(output_type="MOTHERDUCK", output_location="mssp", warehouse_block="md-token")
+    connection = resolve_connection(settings)  # the block type of MOTHERDUCK: a Secret
+    backend = open_backend("MOTHERDUCK", connection=connection)
     assert opened == ["md:mssp"] and backend.location == "md:mssp"
     assert __import__("os").environ["motherduck_token"] == "synthetic-token"
-    with pytest.raises(ConfigError):
-        open_backend("MOTHERDUCK", "md:mssp?motherduck_token=abc", warehouse_block="md-token")
+    with pytest.raises(ConfigError, match="MSSP_OUTPUT_LOCATION"):
+        resolve_connection(settings.model_copy(update={"output_location": "md:mssp?motherduck_token=abc"}))
+    with pytest.raises(ConfigError, match="MSSP_WAREHOUSE_BLOCK"):  # a connection of another output type
+        open_backend("DUCKDB", connection=connection)
 
 
 def test_warehouse_outputs_without_a_block_are_a_config_error() -> None:
@@ -456,13 +487,13 @@ def test_warehouse_outputs_without_a_block_are_a_config_error() -> None:
 
 
 def test_dbt_profiles_per_output_type(tmp_path: Path) -> None:
+    from blocks.warehouse import resolve_connection
     from tasks.dbt.profiles import dbt_profile
+    from tasks.errors import ConfigError
     from tasks.settings import load_settings
 
     blocks = {
-        "sf": _Recorder(database="MSSP", warehouse="WH", credentials=_Recorder(
-            account="acct", user="loader", role="LOADER", password=_Recorder(get_secret_value=lambda: "pw"),
-            authenticator="snowflake")),
+        "sf": _snowflake_block(),
         "dbx": _Recorder(get=lambda: {"server_hostname": "h", "http_path": "/sql/1", "access_token": "t",
                                       "catalog": "main", "volume": "/Volumes/main/mssp/v"}),
         "rs": _Recorder(get=lambda: '{"host": "rs", "user": "u", "password": "p", "database": "mssp"}'),
@@ -471,15 +502,20 @@ def test_dbt_profiles_per_output_type(tmp_path: Path) -> None:
     parquet = dbt_profile(load_settings(output_type="PARQUET", output_location=str(tmp_path / "pq")))
     assert parquet["type"] == "duckdb" and parquet["path"] == str(tmp_path / "pq" / "dbt.duckdb")
     assert parquet["plugins"] == [{"module": "tasks.dbt.profiles", "config": {"parquet_root": str(tmp_path / "pq")}}]
-    sf = dbt_profile(load_settings(output_type="SNOWFLAKE", warehouse_block="sf", snowflake_host="127.0.0.1",
-                                   snowflake_port=8123, snowflake_protocol="http"), load)
+    settings = load_settings(output_type="SNOWFLAKE", warehouse_block="sf")
+    endpoint = {"host": "127.0.0.1", "port": 8123, "protocol": "http"}
+    sf = dbt_profile(settings, resolve_connection(settings, load, snowflake_endpoint=endpoint))
     assert sf == {"type": "snowflake", "account": "acct", "user": "loader", "database": "MSSP", "warehouse": "WH",
                   "schema": "main", "threads": 2, "role": "LOADER", "password": "pw",
                   "host": "127.0.0.1", "port": 8123, "protocol": "http"}
-    dbx = dbt_profile(load_settings(output_type="DATABRICKS", warehouse_block="dbx"), load)
+    settings = load_settings(output_type="DATABRICKS", warehouse_block="dbx")
+    dbx = dbt_profile(settings, resolve_connection(settings, load))
     assert (dbx["type"], dbx["host"], dbx["catalog"], dbx["token"]) == ("databricks", "h", "main", "t")
-    rs = dbt_profile(load_settings(output_type="REDSHIFT", warehouse_block="rs"), load)
+    settings = load_settings(output_type="REDSHIFT", warehouse_block="rs")
+    rs = dbt_profile(settings, resolve_connection(settings, load))
     assert (rs["type"], rs["dbname"], rs["port"]) == ("redshift", "mssp", 5439)
+    with pytest.raises(ConfigError, match="MSSP_WAREHOUSE_BLOCK"):  # not resolved: the flow must pass it
+        dbt_profile(settings)
 
 
 def test_dbt_duckdb_plugin_shows_only_committed_parquet_parts(store_root: Path, tmp: Path, tmp_path: Path) -> None:

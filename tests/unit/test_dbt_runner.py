@@ -194,7 +194,7 @@ def test_a_full_work_dir_is_one_line_naming_it(tmp_path: Path, monkeypatch: pyte
     project = make_project(tmp_path, broken=False)
     work = tmp_path / "work"
 
-    def full(settings, profiles_dir):  # noqa: ANN001, ANN202
+    def full(settings, profiles_dir, connection=None):  # noqa: ANN001, ANN202
         raise OSError(errno.ENOSPC, "No space left on device", str(profiles_dir / "profiles.yml"))
 
     monkeypatch.setattr(runner, "write_profiles", full)

@@ -24,7 +24,10 @@ def test_readme_settings_table_is_generated_from_the_settings_model() -> None:
 
 def test_every_setting_has_a_default_and_a_meaning() -> None:
     rows = {name.split("`")[1]: (default, meaning) for name, default, meaning in settings_rows()}
-    assert set(rows) == {setting_name(f) for f in Settings.model_fields}
+    from tasks.backends.connections import CONNECTION_ENV
+
+    assert set(rows) == {setting_name(f) for f in Settings.model_fields} | set(CONNECTION_ENV)
+    assert not {"snowflake_host", "snowflake_port", "snowflake_protocol"} & set(Settings.model_fields)
     for name, (default, meaning) in rows.items():
         assert default and meaning, name
     assert {"MSSP_SNOWFLAKE_HOST", "MSSP_SNOWFLAKE_PORT", "MSSP_SNOWFLAKE_PROTOCOL"} <= set(rows)
