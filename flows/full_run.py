@@ -25,11 +25,13 @@ from blocks.warehouse import resolve_connection
 from flows.cclf import cclf_flow
 from flows.download import download
 from flows.family import LoadContext, run_family
+from tasks import interrupt
 from tasks.backends import open_backend
 from tasks.catalog import Catalog, build_catalog
 from tasks.dbt.builds import dbt_work_root, run_dbt_builds
 from tasks.demo_run import DEMO_ROOT, demo_overrides
 from tasks.errors import ConfigError, DownloadError, LockError, MsspError
+from tasks.interrupt import note_run
 from tasks.lock import lock_path_for, run_lock
 from tasks.models import FileOutcome
 from tasks.report.run_report import write_run_report
@@ -144,7 +146,7 @@ def full_run(
     try:
         overrides.update(profile_overrides(profile_block))
     except ConfigError as exc:
-        return Failed(message=f"configuration error: {exc}")
+        return Failed(message=f"configuration error: {exc}", data=exc)
     overrides.update(run_overrides(families=",".join(families) if families else None, full_refresh=full_refresh,
                                    run_dbt=run_dbt, aco_id=aco_id, file_store=file_store,
                                    output_type=output_type, output_location=output_location))
@@ -156,15 +158,16 @@ def full_run(
     problem = first_problem(checks)
     if settings is None or problem:  # the same checks and one line as the CLI's exit 2
         logger.error(f"configuration error: {problem}")
-        return Failed(message=f"configuration error: {problem}")
+        return Failed(message=f"configuration error: {problem}", data=ConfigError("settings", str(problem)))
     summary = RunSummary()
     run_id = str(get_run_context().flow_run.id)
+    note_run(run_id, settings.output_type, settings.output_location)  # for an interrupt's last line
     try:  # the lock covers the whole run: a second run on this output never loads while this one builds dbt
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
             report_path = _run_stages(settings, summary, run_id, demo=demo, skip_download=skip_download)
     except (LockError, DownloadError, ConfigError) as exc:
         logger.error(str(exc))
-        return Failed(message=str(exc))
+        return Failed(message=str(exc), data=exc)
     for error in summary.errors:
         logger.error(error)
     print(summary.render_text())
@@ -357,15 +360,21 @@ def main(argv: list[str] | None = None) -> int:
                       run_dbt=args.run_dbt, demo=args.demo, aco_id=args.aco_id, file_store=args.file_store,
                       output_type=args.output_type, output_location=args.output_location,
                       profile_block=args.profile_block)
+    interrupt.install()  # Ctrl-C / SIGTERM: one line and exit 130 / 143 within seconds
     try:
         state = run_named(run_name(aco), parameters) if aco else full_run(**parameters, return_state=True)
-    except MsspError as exc:
+    except BaseException as exc:  # after a signal, whatever unwound the flow (a dead server's refusal too)
+        if interrupt.interrupted() or isinstance(exc, KeyboardInterrupt):
+            interrupt.finish()
+        if not isinstance(exc, MsspError):
+            raise
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return interrupt.exit_status(exc)
+    if interrupt.interrupted():  # the flow unwound and returned a state after the signal
+        interrupt.finish()
     if state.is_failed():
-        message = state.message or ""
-        print(f"run failed: {message}", file=sys.stderr)
-        return 2 if message.startswith("configuration error") else 1
+        print(f"run failed: {state.message or ''}", file=sys.stderr)
+        return interrupt.state_exit_status(state)
     return 0
 
 

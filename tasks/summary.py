@@ -51,9 +51,12 @@ class RunSummary:
 
     @contextmanager
     def stage(self, name: str) -> Iterator[None]:
+        from tasks.interrupt import in_stage
+
         started = time.perf_counter()
         try:
-            yield
+            with in_stage(name):  # where an interrupt stopped the run
+                yield
         finally:
             self.timings[name] = self.timings.get(name, 0.0) + time.perf_counter() - started
 
