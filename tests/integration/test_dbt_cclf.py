@@ -592,3 +592,20 @@ def test_build_without_any_raw_table(tmp_path: Path) -> None:
     assert result.success, result.failures
     assert query(db, "select count(*) from input_layer.medical_claim") == [(0,)]
     assert query(db, "select count(*) from input_layer.eligibility") == [(0,)]
+
+
+def test_build_with_a_raw_column_missing(built: Path, tmp_path: Path) -> None:
+    """Layout drift: a column the layout lists is absent from the raw table -> NULL, not a failed build."""
+    db = tmp_path / "drift.duckdb"
+    build_scenarios().write(db)
+    with_column = query(built, "select count(*), count(x_daw_product_selection_code) from input_layer.pharmacy_claim")
+    assert with_column[0][1] > 0  # the scenario fixture fills the column, so NULLs below are the drift
+    import duckdb
+
+    con = duckdb.connect(str(db))
+    con.execute("alter table raw_data.partd_claims drop column clm_daw_prod_slctn_cd")
+    con.close()
+    result = run_cclf_build(db, tmp_path)
+    assert result.success, result.failures
+    assert query(db, "select count(*), count(x_daw_product_selection_code) from input_layer.pharmacy_claim") == [
+        (with_column[0][0], 0)]

@@ -2,15 +2,12 @@
 
 
 {#-
-    Body of a staging model's `source` CTE: the listed raw columns + loader metadata, or zero
-    typed rows when the raw table was never loaded.
+    Body of a staging model's `source` CTE: the listed raw columns + the loader's metadata
+    (mssp_common.raw_relation, the reader dbt/alr and dbt/mssp use too): zero typed rows when
+    the raw table was never loaded, NULL for a listed column the table does not have.
 -#}
 {% macro cclf_source_rows(table_name, columns) -%}
-    {{ mssp_common.select_or_empty(
-        source('cclf', table_name),
-        columns + ['file_name', 'file_date', 'file_row_number'],
-        {'file_date': 'date', 'file_row_number': 'bigint'}
-    ) }}
+    select * from {{ mssp_common.raw_relation('cclf', table_name, columns) }} as raw
 {%- endmacro %}
 
 {#- File metadata columns of a staging model (alias of the source CTE: `src`). -#}

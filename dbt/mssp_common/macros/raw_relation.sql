@@ -9,7 +9,7 @@
 
 {#-
     A raw table as a parenthesised subquery with exactly `columns` (text) plus the loader's
-    metadata columns (contract §4); used by dbt/alr and dbt/mssp staging.
+    metadata columns (contract §4); the one raw reader of dbt/alr, dbt/cclf and dbt/mssp staging.
 
     - The raw table does not exist (family never delivered, e.g. no 1-5 files or no CCLF9 for
       an ALR-only ACO): zero rows of the same shape, so the build goes on.
