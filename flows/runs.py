@@ -21,7 +21,7 @@ from tasks.errors import ConfigError
 from tasks.ledger import LEDGER_SCHEMA
 
 RUNS_SQL = f"""
-    select run_id, min(started_at) as started,
+    select run_id, min(started_at) as started, {{sequence}} as sequence,
            count(*) filter (where status in ('loaded', 'replaced')) as loaded,
            count(*) filter (where status = 'unchanged') as unchanged,
            count(*) filter (where status not in ('loaded', 'replaced', 'unchanged', 'rejected', 'failed'))
@@ -29,7 +29,9 @@ RUNS_SQL = f"""
            count(*) filter (where status in ('rejected', 'failed')) as rejected,
            coalesce(sum(rows_loaded), 0) as row_count,
            coalesce(sum(rows_rejected), 0) as rows_rejected
-    from {LEDGER_SCHEMA}.file_loads group by run_id order by started desc limit ?"""
+    from {LEDGER_SCHEMA}.file_loads group by run_id order by sequence desc nulls last, started desc limit ?"""
+"""Newest first by the ledger's ``load_seq`` (monotonic, unlike the clock: a clock stepped back must
+not list a later run as older); runs loaded before ``load_seq`` existed follow, by time."""
 FILES_SQL = f"""
     select file_path, family, status, rows_loaded, rows_rejected, coalesce(message, '') as message
     from {LEDGER_SCHEMA}.file_loads where run_id = ?
@@ -38,12 +40,21 @@ FILES_SQL = f"""
 
 def recent_runs(con: duckdb.DuckDBPyConnection, limit: int = 10) -> list[dict[str, object]]:
     """One dict per run, newest first, with the dbt outcome of the run (``alr ok, cclf failed``)."""
-    names = ["run_id", "started", "loaded", "unchanged", "other", "rejected", "rows", "rows_rejected"]
-    runs = [dict(zip(names, row, strict=True)) for row in con.execute(RUNS_SQL, [limit]).fetchall()]
+    names = ["run_id", "started", "sequence", "loaded", "unchanged", "other", "rejected", "rows", "rows_rejected"]
+    sequence = "max(load_seq)" if _has_load_seq(con) else "null"
+    runs = [dict(zip(names, row, strict=True))
+            for row in con.execute(RUNS_SQL.format(sequence=sequence), [limit]).fetchall()]
     builds = _dbt_builds(con)
     for run in runs:
         run["dbt"] = builds.get(str(run["run_id"]), "not run")
     return runs
+
+
+def _has_load_seq(con: duckdb.DuckDBPyConnection) -> bool:
+    """False for a ledger written before ``load_seq`` (read-only here, so it is not added)."""
+    return con.execute("select count(*) from information_schema.columns where table_schema = ? "
+                       "and table_name = 'file_loads' and column_name = 'load_seq'", [LEDGER_SCHEMA]
+                       ).fetchone() == (1,)
 
 
 def run_files(con: duckdb.DuckDBPyConnection, run_id: str) -> list[tuple]:

@@ -81,3 +81,40 @@ def test_reads_while_another_process_holds_a_read_only_connection(history: Path,
     before = history.stat().st_mtime_ns
     runs_cli(["--output-location", str(history)], tmp_path)
     assert history.stat().st_mtime_ns == before  # read-only: the file is never written
+
+
+def test_runs_are_ordered_by_load_seq_when_the_clock_steps_back(history: Path, tmp_path: Path,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """A run made after the clock stepped back two hours (DST fall-back, NTP) is still listed first."""
+    import datetime as dt
+    import shutil
+
+    from tasks import ingest
+    from tasks.backends import duckdb as backend_module
+
+    warehouse = tmp_path / "out" / "mssp.duckdb"
+    warehouse.parent.mkdir()
+    shutil.copy(history, warehouse)
+    back = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)
+    for module in (ingest, backend_module):
+        monkeypatch.setattr(module, "utc_now", lambda: back)
+    load_store(history.parent.parent / "store", warehouse, run_id="run-three-3333")
+    result = runs_cli(["--output-location", str(warehouse)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    listed = [line.split() for line in result.stdout.splitlines()[1:]]
+    assert [row[0] for row in listed] == ["run-three-3333", "run-two-2222", "run-one-1111"]
+    started = {row[0]: f"{row[1]} {row[2]}" for row in listed}
+    assert started["run-three-3333"] < started["run-one-1111"] < started["run-two-2222"]  # the clock did step back
+
+
+def test_a_ledger_without_load_seq_is_listed_by_time(history: Path, tmp_path: Path) -> None:
+    """A warehouse last written before load_seq existed (read-only here, so not migrated)."""
+    import shutil
+
+    warehouse = tmp_path / "old.duckdb"
+    shutil.copy(history, warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("alter table mssp_meta.file_loads drop column load_seq")
+    result = runs_cli(["--output-location", str(warehouse)], tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert [line.split()[0] for line in result.stdout.splitlines()[1:]] == ["run-two-2222", "run-one-1111"]
