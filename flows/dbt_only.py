@@ -1,9 +1,10 @@
 """Rebuild the dbt projects only (no download, no load): ``python -m flows.dbt_only``.
 
-For a failed dbt step or a model change: builds ``dbt/alr``, ``dbt/cclf`` then ``dbt/mssp`` from the raw
-tables already in the warehouse, under the same run lock as ``full_run`` so it never
-interleaves with a load of the same output. Like ``full_run`` it skips a project the ledger
-says is up to date (built after the last load); ``full_refresh`` rebuilds all three from scratch.
+For a failed dbt step or a model change: builds ``dbt/alr``, ``dbt/cclf`` then ``dbt/mssp`` (and
+``dbt/tuva`` when ``MSSP_RUN_TUVA`` is set) from the raw tables already in the warehouse, under
+the same run lock as ``full_run`` so it never interleaves with a load of the same output. Like
+``full_run`` it skips a project the ledger says is up to date (built after the last load);
+``full_refresh`` rebuilds them all from scratch.
 Publishes the ``mssp-dbt-summary`` markdown artifact and (DuckDB) rewrites the HTML report.
 A failed build ends Failed naming its nodes.
 

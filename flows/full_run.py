@@ -127,6 +127,7 @@ def full_run(
     full_refresh: bool | None = None,
     skip_download: bool = False,
     run_dbt: bool | None = None,
+    run_tuva: bool | None = None,
     demo: bool = False,
     aco_id: str | None = None,
     file_store: str | None = None,
@@ -148,7 +149,7 @@ def full_run(
     except ConfigError as exc:
         return Failed(message=f"configuration error: {exc}", data=exc)
     overrides.update(run_overrides(families=",".join(families) if families else None, full_refresh=full_refresh,
-                                   run_dbt=run_dbt, aco_id=aco_id, file_store=file_store,
+                                   run_dbt=run_dbt, run_tuva=run_tuva, aco_id=aco_id, file_store=file_store,
                                    output_type=output_type, output_location=output_location))
     if demo:
         overrides.update(generate_demo_data(DEMO_ROOT / "hub"))
@@ -261,7 +262,7 @@ def _remove_tree(path: Path) -> None:
 # Flags that override a setting: flag -> settings field (a flag error names the flag).
 FLAG_FIELDS = {"--aco-id": "aco_id", "--file-store": "file_store", "--output-type": "output_type",
                "--output-location": "output_location", "--families": "families", "--full-refresh": "full_refresh",
-               "--no-dbt": "run_dbt"}
+               "--no-dbt": "run_dbt", "--tuva": "run_tuva"}
 EXIT_CODES = ("exit status: 0 every file loaded (warnings allowed); 1 a file was rejected or failed, after every "
               "other file was processed; 2 bad configuration (one line naming the setting or flag)")
 
@@ -293,6 +294,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--families", metavar="LIST", help="comma list of families, e.g. cclf,alr (MSSP_FAMILIES)")
     p.add_argument("--no-dbt", dest="run_dbt", action="store_false", default=None,
                    help="skip the dbt builds (MSSP_RUN_DBT=false)")
+    p.add_argument("--tuva", dest="run_tuva", action="store_true", default=None,
+                   help="also build dbt/tuva, the Tuva Project over the Input Layer (MSSP_RUN_TUVA)")
     p.add_argument("--aco-id", metavar="ID", help="the ACO id, e.g. A1234 (MSSP_ACO_ID)")
     p.add_argument("--file-store", metavar="PATH_OR_URL", help="where the CMS files are kept (MSSP_FILE_STORE)")
     p.add_argument("--output-type", metavar="TYPE", help="DUCKDB, PARQUET, SNOWFLAKE, ... (MSSP_OUTPUT_TYPE)")
@@ -337,7 +340,8 @@ def main(argv: list[str] | None = None) -> int:
     families = args.families.split(",") if args.families else None
     overrides = demo_overrides() if args.demo else {}
     overrides.update(run_overrides(families=args.families, full_refresh=args.full_refresh, run_dbt=args.run_dbt,
-                                   aco_id=args.aco_id, file_store=args.file_store, output_type=args.output_type,
+                                   run_tuva=args.run_tuva, aco_id=args.aco_id, file_store=args.file_store,
+                                   output_type=args.output_type,
                                    output_location=args.output_location))
     downloading = not args.skip_download
     settings, checks = check_settings(overrides, demo=args.demo, downloading=downloading,
@@ -357,7 +361,8 @@ def main(argv: list[str] | None = None) -> int:
     quiet_console(args.verbose)
     aco = DEMO_ACO_ID if args.demo else (settings.aco_id if settings and not args.profile_block else None)
     parameters = dict(families=families, full_refresh=args.full_refresh, skip_download=args.skip_download,
-                      run_dbt=args.run_dbt, demo=args.demo, aco_id=args.aco_id, file_store=args.file_store,
+                      run_dbt=args.run_dbt, run_tuva=args.run_tuva, demo=args.demo, aco_id=args.aco_id,
+                      file_store=args.file_store,
                       output_type=args.output_type, output_location=args.output_location,
                       profile_block=args.profile_block)
     interrupt.install()  # Ctrl-C / SIGTERM: one line and exit 130 / 143 within seconds

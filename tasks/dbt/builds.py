@@ -23,11 +23,33 @@ if TYPE_CHECKING:
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DBT_PROJECTS = ("alr", "cclf", "mssp")  # order matters: cclf reads alr.enrollment, mssp reads both
 TUVA_PROJECT = "tuva"  # after cclf: its sources are cclf's input_layer tables
+TUVA_OFFLINE_VARS = {
+    "tuva_seeds_offline": True,  # dbt/tuva's load_seed: no download, terminology seeds stay empty
+    # a dbt_utils.pivot over an empty seed cannot compile: the CMS chronic-condition mart and the
+    # HCC recapture mart that reads it are off (offline they would build empty anyway)
+    "cms_chronic_conditions_enabled": False,
+    "hcc_recapture_enabled": False,
+}
+REPORTED_SCHEMAS = {TUVA_PROJECT: ("tuva_core",)}
+"""Project -> the schemas whose row counts go into the summary (default: every final model's)."""
 
 
 def dbt_projects(settings: Settings) -> tuple[str, ...]:
     """The projects this run builds, in order."""
     return (*DBT_PROJECTS, TUVA_PROJECT) if settings.run_tuva else DBT_PROJECTS
+
+
+def _build_options(settings: Settings, project: str) -> dict[str, object]:
+    """Per-project options of ``build_project``: offline Tuva copies its packages and skips the seed download."""
+    if project == TUVA_PROJECT and settings.tuva_packages_dir:
+        return {"packages_from": Path(settings.tuva_packages_dir).expanduser().resolve(),
+                "dbt_vars": TUVA_OFFLINE_VARS}
+    return {}
+
+
+def _reported(project: str, row_counts: dict[str, int]) -> dict[str, int]:
+    schemas = REPORTED_SCHEMAS.get(project)
+    return {r: n for r, n in row_counts.items() if schemas is None or r.split(".", 1)[0] in schemas}
 
 
 def dbt_work_root(settings: Settings, run_id: str) -> Path:
@@ -70,12 +92,12 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
             continue
         work_dir = (work_root or dbt_work_root(settings, run_id)) / project
         result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
-                               connection=connection, work_dir=work_dir)
+                               connection=connection, work_dir=work_dir, **_build_options(settings, project))  # type: ignore[arg-type]
         if warehouse is not None:
             record_build(warehouse, run_id, project, result.success, list(result.failed_nodes))
         results[project] = result
         run_results.append(work_dir / "target" / "run_results.json")
-        rows.update(result.row_counts)
+        rows.update(_reported(project, result.row_counts))
         if result.success:
             logger.info(f"dbt/{project}: {result.status_counts}")
         else:

@@ -226,6 +226,7 @@ def build_project(
     work_dir: Path | None = None,
     use_prefect: bool | None = None,
     log_level: DbtLogLevel = "warn",
+    packages_from: Path | None = None,
 ) -> DbtBuildResult:
     """Run ``dbt deps`` (if the project has packages) and ``dbt build`` for one project.
 
@@ -233,13 +234,14 @@ def build_project(
     ``connection``: the warehouse connection the flow resolved (None: an output that needs no block).
     ``work_dir`` receives profiles.yml, target/ and logs/ (default: a temporary directory
     removed afterwards). ``use_prefect`` defaults to "inside a Prefect flow or task run".
+    ``packages_from`` (offline): a folder of installed packages copied in instead of ``dbt deps``.
     """
     if not project_dir.is_absolute():
         raise ValueError(f"dbt project dir must be absolute: {project_dir}")
     try:
         return _build(project_dir, settings, connection=connection,
                       dbt_vars=dbt_vars, full_refresh=full_refresh, select=select,
-                      work_dir=work_dir, use_prefect=use_prefect, log_level=log_level)
+                      work_dir=work_dir, use_prefect=use_prefect, log_level=log_level, packages_from=packages_from)
     except OSError as exc:  # the work dir's disk full or unwritable: one line naming it
         return DbtBuildResult(project=project_dir.name, success=False, message=os_error_line(exc, work_dir))
 
@@ -247,6 +249,18 @@ def build_project(
 def model_count(project_dir: Path) -> int:
     """The project's own models (one ``.sql`` file each under ``models/``): the dbt progress total."""
     return sum(1 for _ in (project_dir / "models").rglob("*.sql"))
+
+
+def install_offline(project_dir: Path, packages_from: Path, install_dir: Path) -> None:
+    """Offline ``dbt deps``: copy each package in ``packages_from``, and the project's ``local:`` packages."""
+    import shutil
+
+    config = yaml.safe_load((project_dir / "packages.yml").read_text()) if (project_dir / "packages.yml").exists() \
+        else {}
+    local = [project_dir / p["local"] for p in (config or {}).get("packages", []) if "local" in p]
+    for package in [*sorted(p for p in packages_from.iterdir() if p.is_dir()), *local]:
+        shutil.copytree(package.resolve(), install_dir / package.resolve().name, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("target", "logs", "dbt_packages", ".git"))
 
 
 def os_error_line(exc: OSError, work_dir: Path | None) -> str:
@@ -266,6 +280,7 @@ def _build(
     work_dir: Path | None,
     use_prefect: bool | None,
     log_level: DbtLogLevel,
+    packages_from: Path | None = None,
 ) -> DbtBuildResult:
     project = project_dir.name
     prefect_path = _in_prefect_run() if use_prefect is None else use_prefect
@@ -282,7 +297,9 @@ def _build(
         def invoke(args: list[str], on_model: Callable[[], None] | None = None) -> Any:
             return _invoke(args, project_dir, profiles_dir, target_path, log_level, prefect_path, on_model)
 
-        if (project_dir / "packages.yml").exists() or (project_dir / "dependencies.yml").exists():
+        if packages_from is not None:
+            install_offline(project_dir, packages_from, work_dir / "dbt_packages")
+        elif (project_dir / "packages.yml").exists() or (project_dir / "dependencies.yml").exists():
             deps = invoke(["deps"])
             if not deps.success:
                 cause = deps.exception

@@ -39,3 +39,29 @@ def test_the_summary_names_failed_and_warned_nodes() -> None:
     assert "dbt builds: FAILED" in text and "DBT FAILED: dbt/tuva: core__medical_claim" in text
     assert "DBT WARNING: dbt/cclf: some_test" in text and "dbt/alr: up to date, not rebuilt" in text
     assert "core.medical_claim" in text
+
+
+def test_offline_install_copies_the_package_set_and_the_local_packages(tmp_path: Path) -> None:
+    from tasks.dbt.builds import PROJECT_ROOT
+    from tasks.dbt.runner import install_offline
+
+    vendored = tmp_path / "vendored"
+    for name in ("tuva", "dbt_utils"):
+        (vendored / name / "macros").mkdir(parents=True)
+        (vendored / name / "dbt_project.yml").write_text(f"name: {name}\n")
+    (vendored / "README.md").write_text("not a package\n")
+    install = tmp_path / "work" / "dbt_packages"
+    install_offline(PROJECT_ROOT / "dbt" / "tuva", vendored, install)
+    assert sorted(p.name for p in install.iterdir()) == ["dbt_utils", "mssp_common", "tuva"]
+    assert (install / "mssp_common" / "macros" / "schema_name.sql").is_file()  # dbt/tuva's local package
+    assert not (PROJECT_ROOT / "dbt" / "tuva" / "dbt_packages").exists()  # never into the code tree
+
+
+def test_offline_tuva_copies_packages_and_keeps_seeds_empty(tmp_path: Path) -> None:
+    from tasks.dbt.builds import TUVA_OFFLINE_VARS, _build_options
+
+    assert _build_options(load_settings(run_tuva=True), "tuva") == {}  # real use: dbt deps from the hub
+    offline = load_settings(run_tuva=True, tuva_packages_dir=str(tmp_path))
+    assert _build_options(offline, "tuva") == {"packages_from": tmp_path.resolve(), "dbt_vars": TUVA_OFFLINE_VARS}
+    assert _build_options(offline, "cclf") == {}
+    assert TUVA_OFFLINE_VARS["tuva_seeds_offline"] is True
