@@ -1,10 +1,11 @@
 """A small synthetic store rich in CCLF edge cases, for differential tests against other implementations.
 
-It is the demo generator (same population, CCLF writer and ALR files) on a few months, plus one
+It is the demo generator (same population, CCLF writer and ALR files) on a few months, plus an
 extra CCLF bundle of hand-made cases that the demo rarely or never produces: denied claims, Part A
 natural keys shared by two originals, NULL billing CCNs, NULL control numbers, padded and unpadded
-adjustment codes, claim ids of different lengths, Part D cancellations, a crosswalk chain. The demo's
-own output is unchanged: this module only calls the demo writers. All values are synthetic.
+adjustment codes, claim ids of different lengths, Part D cancellations, crosswalk chains (one link
+delivered again in a second, later bundle). The demo's own output is unchanged: this module only
+calls the demo writers. All values are synthetic.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from demo.synthetic.population import Beneficiary, Population, make_mbi, make_po
 EDGE_ACO_ID = "A9999"
 MONTHS = [(2024, m) for m in range(1, 5)]
 EDGE_DELIVERED = dt.date(2024, 7, 15)  # after the months' run-out
+EDGE_REDELIVERED = dt.date(2024, 8, 15)
 FIRST_ID = 400_000_000  # edge claim ids: 9 digits, below every demo id
 
 
@@ -46,9 +48,10 @@ def generate_edge_store(store_root: Path, *, beneficiaries: int = 30, seed: int 
     pop = make_population(EDGE_ACO_ID, n=beneficiaries, seed=seed)
     cclf = write_cclf_deliveries(pop, store_root, MONTHS)
     manifest = EdgeManifest(population=pop)
-    claims, manifest.cases = edge_claims(pop, random.Random(seed))
+    claims, manifest.cases, redelivered = edge_claims(pop, random.Random(seed))
     writers = {t: RecordWriter(f"CCLF{t}") for t in "123456789AB"}
     _write_bundle(pop, store_root, 2024, EDGE_DELIVERED, 9_000_000, "Y", claims, writers, cclf)
+    _write_bundle(pop, store_root, 2024, EDGE_REDELIVERED, 9_100_000, "Y", redelivered, writers, cclf)
     manifest.rows = Counter(cclf.rows)
     manifest.rows.update(write_alr_files(pop, store_root))
     return manifest
@@ -93,8 +96,10 @@ def _ids(*claims: _Claim) -> list[str]:
                    if "cur_clm_uniq_id" in r})
 
 
-def edge_claims(pop: Population, rng: random.Random) -> tuple[list[_Claim], dict[str, list[str]]]:
-    """The hand-made cases: claims (and crosswalk rows, as a pseudo-claim of CCLF9 records) by case."""
+def edge_claims(pop: Population, rng: random.Random
+                ) -> tuple[list[_Claim], dict[str, list[str]], list[_Claim]]:
+    """The hand-made cases: claims (and crosswalk rows, as pseudo-claims of CCLF9 records) by case, and
+    the records delivered again in a later bundle."""
     st = _State(rng, next_id=FIRST_ID)
     people = _people(pop)
     early, late = dt.date(2024, 5, 6), EDGE_DELIVERED
@@ -174,18 +179,25 @@ def edge_claims(pop: Population, rng: random.Random) -> tuple[list[_Claim], dict
     d2 = _set(_part_d(st, b2, day, early), clm_srvc_prvdr_gnrc_id_num="1999999999",
               clm_line_rx_srvc_rfrnc_num="555000111", clm_line_rx_fill_num="1")
     add("partd_key_without_mbi", d1, d2)
-    # crosswalk chain A -> B -> C in one file; claims under the oldest MBI A (§2)
-    b = next(p)
+    # crosswalk chains A -> B -> C in one file, claims under the oldest MBI A (§2); the second chain's
+    # B -> C row is delivered again in a later file (the connector's self-join then fans out)
     seen = {x.mbi for x in pop.beneficiaries} | {x.previous_mbi for x in pop.beneficiaries if x.previous_mbi}
-    oldest, middle = make_mbi(rng), make_mbi(rng)
-    while oldest in seen or middle in seen or oldest == middle:
+    redelivered: list[_Claim] = []
+    for name in ("crosswalk_chain", "crosswalk_chain_redelivered"):
+        b = next(p)
         oldest, middle = make_mbi(rng), make_mbi(rng)
-    chain = [_set(pa(b), bene_mbi_id=oldest), _set(pb(b), bene_mbi_id=oldest),
-             _set(_part_d(st, b, day, early), bene_mbi_id=oldest)]
-    xref = _Claim("X", {"9": [
-        {"hicn_mbi_xref_ind": "M", "crnt_num": middle, "prvs_num": oldest,
-         "prvs_id_efctv_dt": dt.date(2020, 1, 1), "prvs_id_obslt_dt": dt.date(2022, 12, 31)},
-        {"hicn_mbi_xref_ind": "M", "crnt_num": b.mbi, "prvs_num": middle,
-         "prvs_id_efctv_dt": dt.date(2023, 1, 1), "prvs_id_obslt_dt": dt.date(2023, 12, 31)}]})
-    add("crosswalk_chain", *chain, xref, ids=_ids(*chain) + [oldest, middle, b.mbi])
-    return out, cases
+        while oldest in seen or middle in seen or oldest == middle:
+            oldest, middle = make_mbi(rng), make_mbi(rng)
+        seen |= {oldest, middle}
+        chain = [_set(pa(b), bene_mbi_id=oldest), _set(pb(b), bene_mbi_id=oldest)]
+        if name == "crosswalk_chain":  # (the connector picks a fanned-out Part D row at random: none there)
+            chain.append(_set(_part_d(st, b, day, early), bene_mbi_id=oldest))
+        last_hop = {"hicn_mbi_xref_ind": "M", "crnt_num": b.mbi, "prvs_num": middle,
+                    "prvs_id_efctv_dt": dt.date(2023, 1, 1), "prvs_id_obslt_dt": dt.date(2023, 12, 31)}
+        xref = _Claim("X", {"9": [
+            {"hicn_mbi_xref_ind": "M", "crnt_num": middle, "prvs_num": oldest,
+             "prvs_id_efctv_dt": dt.date(2020, 1, 1), "prvs_id_obslt_dt": dt.date(2022, 12, 31)}, last_hop]})
+        add(name, *chain, xref, ids=_ids(*chain) + [oldest, middle, b.mbi])
+        if name.endswith("redelivered"):
+            redelivered.append(_Claim("X", {"9": [dict(last_hop)]}))
+    return out, cases, redelivered

@@ -104,6 +104,11 @@ create or replace temp view pd as
 create or replace temp view chain_start as
   select distinct a.prvs_num as mbi from ours.raw_data.beneficiary_xref a
   join ours.raw_data.beneficiary_xref b on b.prvs_num = a.crnt_num and b.crnt_num <> b.prvs_num;
+-- chain starts whose next link (B -> C) the raw crosswalk holds more than once (several files)
+create or replace temp view fan_out_start as
+  select a.prvs_num as mbi from ours.raw_data.beneficiary_xref a
+  join ours.raw_data.beneficiary_xref b on b.prvs_num = a.crnt_num and b.crnt_num <> b.prvs_num
+  group by a.prvs_num having count(distinct b.file_name) > 1;
 create or replace temp view claim_mbi as
   select claim_id, bene_mbi_id from pa union all select claim_id, bene_mbi_id from pb
   union all select claim_id, bene_mbi_id from pd;
@@ -167,6 +172,14 @@ CLASSES: tuple[DiffClass, ...] = (
         "('399999998' > '1000000001'), so a cancellation can win over the later adjustment; we order numerically.",
         "d.tbl = 'medical_claim' and exists (select 1 from pb a join pb b on a.cntl = b.cntl "
         "where a.claim_id = d.claim_id and length(b.claim_id) <> length(a.claim_id))"),
+    DiffClass(
+        "crosswalk_fan_out", "deliberate", "§2.2 one edge per previous id (pitfall 9)",
+        "The connector joins each previous MBI's latest crosswalk row to every row of the next link, not "
+        "only its latest: when B -> C is delivered in two files, a claim under A comes out twice (persons B "
+        "and C), and its duplicate guard (pitfall 7) then deletes both copies: the claim is missing. We keep "
+        "one edge per previous MBI.",
+        "d.tbl in ('medical_claim', 'pharmacy_claim') and exists (select 1 from claim_mbi c join fan_out_start s "
+        "on s.mbi = c.bene_mbi_id where c.claim_id = d.claim_id)"),
     DiffClass(
         "crosswalk_one_hop", "deliberate", "§2.3 (pitfall 9)",
         "A claim under an MBI that starts a crosswalk chain (A -> B, B -> C in one file): the connector follows "
