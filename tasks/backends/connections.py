@@ -87,9 +87,11 @@ class SnowflakeConnection(_Connection):
         out: dict[str, Any] = {"application": "Prefect_Snowflake_Collection", "account": self.account,
                                "database": self.database, "warehouse": self.warehouse, "autocommit": False,
                                **self.endpoint_overrides()}
-        for key in ("user", "role", "authenticator"):
+        for key in ("user", "role"):
             if getattr(self, key):
                 out[key] = getattr(self, key)
+        if self.authenticator and self.authenticator != "snowflake":  # the connector's default
+            out["authenticator"] = self.authenticator
         if self.schema_name:
             out["schema"] = self.schema_name
         if self.password is not None:

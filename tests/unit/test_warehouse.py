@@ -105,3 +105,36 @@ def test_local_outputs_need_no_block_and_ignore_one(tmp_path: Path) -> None:
 def test_the_no_op_base_keeps_no_fingerprints() -> None:
     base = BackendBase()
     assert base.known_unchanged([]) == {} and base.remember_fingerprint("p", "f", "0" * 64) is None
+
+
+@pytest.mark.parametrize("auth", ["password", "key_file", "key_inline"])
+def test_snowflake_connects_with_the_arguments_the_block_itself_would_use(
+        auth: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The resolver replaces ``SnowflakeConnector.get_connection(autocommit=False, **endpoint)``: the
+    real prefect-snowflake block and the typed connection hand ``snowflake.connector.connect`` the same
+    arguments (password, or an encrypted key file / inline key turned into DER)."""
+    import snowflake.connector
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from prefect_snowflake import SnowflakeConnector, SnowflakeCredentials
+
+    pem = rsa.generate_private_key(public_exponent=65537, key_size=2048).private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+        serialization.BestAvailableEncryption(b"synthetic-passphrase"))
+    (tmp_path / "key.p8").write_bytes(pem)
+    auth_fields: dict[str, Any] = {
+        "password": {"password": "synthetic-pw"},
+        "key_file": {"private_key_path": tmp_path / "key.p8", "private_key_passphrase": "synthetic-passphrase"},
+        "key_inline": {"private_key": pem, "private_key_passphrase": "synthetic-passphrase"},
+    }[auth]
+    block = SnowflakeConnector(database="MSSP", warehouse="WH", schema="PUBLIC", credentials=SnowflakeCredentials(
+        account="acct", user="loader", role="LOADER", **auth_fields))
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr(snowflake.connector, "connect", lambda **kwargs: calls.append(kwargs) or object())
+    endpoint = {"host": "127.0.0.1", "port": 8123, "protocol": "http"}
+    block.get_connection(autocommit=False, **endpoint)
+    settings = load_settings(output_type="SNOWFLAKE", warehouse_block="sf")
+    resolve_connection(settings, {"sf": block}.__getitem__, snowflake_endpoint=endpoint).connect()
+    expected, actual = calls
+    expected.pop("private_key_path", None)  # passed on by the block, no snowflake.connector parameter
+    assert actual == expected
