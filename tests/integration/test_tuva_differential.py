@@ -113,6 +113,7 @@ def test_the_doc_lists_every_class_with_its_counts(differential: Differential) -
     assert listed == {c.name for c in CLASSES}, listed ^ {c.name for c in CLASSES}
     for c in CLASSES:
         assert f"`{c.name}`" in doc, f"{c.name} missing from {DOC.name}"
-        m = re.search(rf"`{c.name}`[^\n]*\|\s*(\d+)\s*\|\s*$", doc, re.M)
-        assert m, f"{c.name}: no row-count column in the table of {DOC.name}"
-        assert int(m.group(1)) == counts.get(c.name, 0), (c.name, counts.get(c.name, 0))
+        m = re.search(rf"`{c.name}`[^\n]*\|\s*([^|]*?)\s*\|\s*(\d+)\s*\|\s*$", doc, re.M)
+        assert m, f"{c.name}: no effects and row-count columns in the table of {DOC.name}"
+        assert m.group(1) == ", ".join(f"`{e}`" for e in c.effects), (c.name, m.group(1))
+        assert int(m.group(2)) == counts.get(c.name, 0), (c.name, counts.get(c.name, 0))

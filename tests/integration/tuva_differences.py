@@ -122,6 +122,16 @@ class DiffClass:
     spec: str  # the section of shared/spec/cclf_semantics.md
     description: str
     predicate: str  # SQL over the difference row d
+    effects: tuple[str, ...]  # the difference kinds it may cause; "value:<column>" for a differing column
+
+    def condition(self) -> str:
+        """The predicate, limited to the class's effects."""
+        kinds = [e for e in self.effects if not e.startswith("value:")]
+        columns = [e.removeprefix("value:") for e in self.effects if e.startswith("value:")]
+        allowed = [f"d.kind in ({', '.join(repr(k) for k in kinds)})"] if kinds else []
+        if columns:
+            allowed.append(f"(d.kind = 'value' and list_has_all({columns!r}, string_split(d.columns, ',')))")
+        return f"({self.predicate}) and ({' or '.join(allowed)})"
 
 
 CLASSES: tuple[DiffClass, ...] = (
@@ -131,47 +141,55 @@ CLASSES: tuple[DiffClass, ...] = (
         "'01' is neither negated nor dropped: the family's paid amount is too high, and a final '01' "
         "cancellation stays as a claim.",
         "d.tbl = 'medical_claim' and exists (select 1 from pa_group g where g.claim_id = d.claim_id "
-        "and g.adj = '01')"),
+        "and g.adj = '01')",
+        ('only_connector', 'value:paid_amount')),
     DiffClass(
         "partb_padded_cancellation", "connector bug", "§0 integer-like codes; §3.5",
         "The same text comparison on Part B: a '01' cancellation is kept as the final version or not netted.",
         "d.tbl = 'medical_claim' and exists (select 1 from pb a join pb b on a.cntl = b.cntl "
-        "where a.claim_id = d.claim_id and b.adj = '01')"),
+        "where a.claim_id = d.claim_id and b.adj = '01')",
+        ('only_connector', 'value:paid_amount', 'value:allowed_amount')),
     DiffClass(
         "parta_two_originals", "deliberate", "§3.3 (pitfall 5)",
         "Two Part A originals sharing a natural key (billing CCN, dates, MBI) with different control numbers "
         "are two claims for us; the connector keeps the higher claim id with both payments summed.",
         "d.tbl = 'medical_claim' and (select count(distinct g.cntl) from pa_group g where g.claim_id = d.claim_id "
-        "and try_cast(g.adj as integer) = 0 and g.org_cntl is null) > 1"),
+        "and try_cast(g.adj as integer) = 0 and g.org_cntl is null) > 1",
+        ('only_ours', 'value:paid_amount')),
     DiffClass(
         "parta_null_billing_ccn", "deliberate", "§3.2 fallback (pitfall 6)",
         "Part A claims without a billing CCN: the connector groups them all (NULLs partition together) and "
         "keeps one; we fall back to PRVDR_OSCAR_NUM, then the claim alone.",
         "d.tbl = 'medical_claim' and exists (select 1 from pa_group g where g.claim_id = d.claim_id "
-        "and g.blg_ccn is null)"),
+        "and g.blg_ccn is null)",
+        ('only_ours', 'value:paid_amount')),
     DiffClass(
         "partb_null_denial_fields", "deliberate", "§3.1 (pitfall 13)",
         "A Part B line with a NULL denial code or NULL processing indicator is not denied for us; the "
         "connector's filter evaluates to NULL on it and drops the line.",
         "d.tbl = 'medical_claim' and d.kind = 'only_ours' and exists (select 1 from pb where pb.claim_id = "
-        "d.claim_id and pb.line = d.line and pb.src = 'physician' and (pb.dnl is null or pb.prcsg is null))"),
+        "d.claim_id and pb.line = d.line and pb.src = 'physician' and (pb.dnl is null or pb.prcsg is null))",
+        ('only_ours',)),
     DiffClass(
         "dme_denial_not_applied", "deliberate", "§3.1 (pitfall 13)",
         "Denied DME lines (CLM_CARR_PMT_DNL_CD '0' or a non-payable processing indicator) are dropped by us; "
         "the connector never filters CCLF6.",
         "d.tbl = 'medical_claim' and d.kind = 'only_connector' and exists (select 1 from pb where pb.claim_id = "
-        "d.claim_id and pb.src = 'dme' and (pb.dnl = '0' or upper(pb.prcsg) not in ('A', 'R', 'S', 'O')))"),
+        "d.claim_id and pb.src = 'dme' and (pb.dnl = '0' or upper(pb.prcsg) not in ('A', 'R', 'S', 'O')))",
+        ('only_connector',)),
     DiffClass(
         "partb_null_control_number", "deliberate", "§3.2 fallback (pitfall 6)",
         "Part B lines without CLM_CNTL_NUM: the connector's family key is the control number, so unrelated "
         "lines fall into one family; ours fall back to (claim id, line).",
-        "d.tbl = 'medical_claim' and exists (select 1 from pb where pb.claim_id = d.claim_id and pb.cntl is null)"),
+        "d.tbl = 'medical_claim' and exists (select 1 from pb where pb.claim_id = d.claim_id and pb.cntl is null)",
+        ('only_ours', 'value:paid_amount', 'value:allowed_amount')),
     DiffClass(
         "claim_id_text_order", "deliberate", "§0 numeric claim id order; §3.4 (pitfall 10)",
         "Versions with one effective date are ordered by CUR_CLM_UNIQ_ID as text by the connector "
         "('399999998' > '1000000001'), so a cancellation can win over the later adjustment; we order numerically.",
         "d.tbl = 'medical_claim' and exists (select 1 from pb a join pb b on a.cntl = b.cntl "
-        "where a.claim_id = d.claim_id and length(b.claim_id) <> length(a.claim_id))"),
+        "where a.claim_id = d.claim_id and length(b.claim_id) <> length(a.claim_id))",
+        ('only_ours',)),
     DiffClass(
         "crosswalk_fan_out", "deliberate", "§2.2 one edge per previous id (pitfall 9)",
         "The connector joins each previous MBI's latest crosswalk row to every row of the next link, not "
@@ -179,13 +197,15 @@ CLASSES: tuple[DiffClass, ...] = (
         "and C), and its duplicate guard (pitfall 7) then deletes both copies: the claim is missing. We keep "
         "one edge per previous MBI.",
         "d.tbl in ('medical_claim', 'pharmacy_claim') and exists (select 1 from claim_mbi c join fan_out_start s "
-        "on s.mbi = c.bene_mbi_id where c.claim_id = d.claim_id)"),
+        "on s.mbi = c.bene_mbi_id where c.claim_id = d.claim_id)",
+        ('only_ours',)),
     DiffClass(
         "crosswalk_one_hop", "deliberate", "§2.3 (pitfall 9)",
         "A claim under an MBI that starts a crosswalk chain (A -> B, B -> C in one file): the connector follows "
         "one hop (person B), we follow the chain to its end (person C).",
         "d.tbl in ('medical_claim', 'pharmacy_claim') and exists (select 1 from claim_mbi c join chain_start s "
-        "on s.mbi = c.bene_mbi_id where c.claim_id = d.claim_id)"),
+        "on s.mbi = c.bene_mbi_id where c.claim_id = d.claim_id)",
+        ('value:person_id',)),
     DiffClass(
         "partd_key_without_mbi", "deliberate", "§3.2 Part D key (pitfall 12)",
         "The connector's Part D key has no MBI and its duplicate guard then deletes every claim id still "
@@ -194,7 +214,8 @@ CLASSES: tuple[DiffClass, ...] = (
         "d.tbl = 'pharmacy_claim' and exists (select 1 from pd a join pd b on a.clm_line_from_dt = "
         "b.clm_line_from_dt and a.clm_srvc_prvdr_gnrc_id_num = b.clm_srvc_prvdr_gnrc_id_num and "
         "a.clm_line_rx_srvc_rfrnc_num = b.clm_line_rx_srvc_rfrnc_num and a.clm_line_rx_fill_num = "
-        "b.clm_line_rx_fill_num and a.mbi <> b.mbi where a.claim_id = d.claim_id)"),
+        "b.clm_line_rx_fill_num and a.mbi <> b.mbi where a.claim_id = d.claim_id)",
+        ('only_ours',)),
     DiffClass(
         "enrollment_spans_before_crosswalk", "deliberate", "§8 Months (pitfall 16)",
         "A person enrolled under an old and a new MBI: the connector maps each span through the crosswalk "
@@ -202,7 +223,8 @@ CLASSES: tuple[DiffClass, ...] = (
         "and collapse them into one run.",
         "d.tbl = 'eligibility' and (select count(distinct e.current_bene_mbi_id) from ours.alr.enrollment e "
         "left join xref x on x.prvs_num = e.current_bene_mbi_id "
-        "where coalesce(x.crnt_num, e.current_bene_mbi_id) = d.person_id) > 1"),
+        "where coalesce(x.crnt_num, e.current_bene_mbi_id) = d.person_id) > 1",
+        ('only_ours', 'only_connector', 'value:enrollment_end_date')),
 )
 
 
@@ -235,7 +257,7 @@ def classify(ours: Path, connector: Path) -> list[Difference]:
         con.execute(f"attach '{connector}' as tuva (read_only)")
         con.execute(DIFF_SQL)
         con.execute(CONTEXT_SQL)
-        cases = " ".join(f"when {c.predicate} then '{c.name}'" for c in CLASSES)
+        cases = " ".join(f"when {c.condition()} then '{c.name}'" for c in CLASSES)
         rows = con.execute(f"select tbl, claim_id, line, person_id, kind, columns, case {cases} end "
                            "from d order by tbl, claim_id, line").fetchall()
     return [Difference(*r) for r in rows]
