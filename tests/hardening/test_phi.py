@@ -11,6 +11,7 @@ import sqlite3
 from pathlib import Path
 
 import duckdb
+import pytest
 
 from tasks.parsers.delimited import normalize_header
 from tests.hardening.bad_inputs import HEADERLESS_VALUES
@@ -112,3 +113,67 @@ def test_no_canary_in_warehouse_column_names(corpus_cli_run) -> None:
     columns, leaked = phi_in_column_names(corpus_cli_run.warehouse)
     assert "bene_mbi_id" in columns and "file_row_number" in columns  # the catalog was read
     assert leaked == []
+
+
+# --- a run with the download stage and the dbt builds ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def full_cli_run(prefect_api, tmp_path_factory: pytest.TempPathFactory):
+    """Canaries served by the fake Data Hub, downloaded, loaded and built by dbt, logging at DEBUG."""
+    from demo.fake_datahub import install_fake_cli
+    from demo.synthetic.alr import write_alr_files
+    from demo.synthetic.cclf import write_cclf_deliveries
+    from demo.synthetic.population import make_population
+    from demo.synthetic.reports import write_bnex
+    from tests.hardening.bad_inputs import ACO, YEAR
+    from tests.hardening.canaries import API_KEY, SECRET, write_canaries
+    from tests.hardening.conftest import run_cli
+
+    cwd = tmp_path_factory.mktemp("phi-full")
+    hub = cwd / "hub"
+    pop = make_population(ACO, n=12, seed=5, performance_years=(YEAR,))
+    write_cclf_deliveries(pop, hub, [(YEAR, 1)], runout=False)
+    write_alr_files(pop, hub, quarters=(1,), annual=False, initial=False)
+    write_bnex(pop, hub)
+    for empty in [p for p in hub.rglob("*") if p.is_file() and p.stat().st_size == 0]:
+        empty.unlink()  # a 0-byte file never counts as downloaded
+    canaries = write_canaries(hub)
+    cli = install_fake_cli(hub, cwd / "bin", {"FAKE_DATAHUB_API_KEY": API_KEY, "FAKE_DATAHUB_API_SECRET": SECRET})
+    store, warehouse = cwd / "store", cwd / "out" / "mssp.duckdb"
+    result = run_cli(["--aco-id", ACO, "--file-store", str(store), "--output-location", str(warehouse), "-v"],
+                     cwd, prefect_api, {
+                         "PREFECT_LOGGING_LEVEL": "DEBUG", "MSSP_TEMP_LOCATION": str(cwd / "tmp"),
+                         "MSSP_DATAHUB_CLI": cli, "MSSP_DATAHUB_API_KEY": API_KEY, "MSSP_DATAHUB_API_SECRET": SECRET,
+                         "MSSP_START_YEAR": str(YEAR)})
+    return cwd, hub, store, warehouse, canaries, result
+
+
+def test_a_run_with_download_and_dbt_leaks_no_canary(full_cli_run, prefect_api) -> None:
+    cwd, hub, store, warehouse, canaries, result = full_cli_run
+    output = result.stdout + result.stderr
+    assert "Run summary" in result.stdout, output[-3000:]
+    assert "DEBUG" in result.stderr and run_names_files(output, full_cli_run_view(canaries))
+    with duckdb.connect(str(warehouse), read_only=True) as con:  # the canaries were downloaded, loaded, built
+        assert con.execute("select count(*) from raw_data.beneficiary_demographics where bene_mbi_id = ?",
+                           [MBI]).fetchone() == (1,)
+        builds = con.execute("select project from mssp_meta.dbt_builds order by build_seq").fetchall()
+    assert [p for (p,) in builds][:2] == ["alr", "cclf"], builds
+    assert found_in(output) == []
+    columns, leaked = phi_in_column_names(warehouse)
+    assert any(c == "person_id" for c in columns) and leaked == []  # dbt's relations are in the catalog
+    # skipped: the served and downloaded data, the warehouse, and bin/ (the fake client's script holds the
+    # credentials it expects: the test's input, not the run's output)
+    scanned = _files(cwd, (hub, store, warehouse, Path(str(warehouse) + ".wal"), cwd / "bin"))
+    kinds = {p.suffix for p in scanned}
+    assert ".html" in kinds and ".json" in kinds, kinds  # the report and dbt's run_results were scanned
+    assert [p for p in scanned if found_in(p.read_bytes())] == []
+    for path in _files(prefect_api.home):  # every run's logs, artifacts and parameters, this one's included
+        assert found_in(path.read_bytes()) == [], path
+
+
+def full_cli_run_view(canaries):
+    """What ``run_names_files`` reads: an object with ``canaries``."""
+    from types import SimpleNamespace
+
+    return SimpleNamespace(canaries=canaries)
