@@ -39,7 +39,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-DEADLINE_SECONDS = 8.0
+DEADLINE_SECONDS = 7.0
+LAST_WORD_SECONDS = 2.0  # for the last line itself; then the process ends regardless
 API_TIMEOUT_SECONDS = 3.0
 EXIT_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -86,17 +87,33 @@ def _test_hook(stage: str) -> None:
 
 
 def install() -> None:
-    """Arm the handlers for this process (``main()`` only, before the flow runs)."""
+    """Arm the handlers for this process (``main()`` only, before the flow runs).
+
+    With no Prefect server configured, the run starts a temporary one in a subprocess; Ctrl-C
+    reaches it too, and it prints tracebacks while it stops. Its own logging is cut to CRITICAL.
+    """
     _RUN.armed = True
+    from prefect.settings import PREFECT_API_URL
+
+    if not PREFECT_API_URL.value():
+        os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
     for signum in EXIT_STATUS:
         signal.signal(signum, _on_signal)
+    try:  # Prefect's engine installs its SIGTERM handler per flow run, subflows too: make it ours
+        from prefect.utilities import engine as prefect_engine
+
+        if hasattr(prefect_engine, "_prefect_sigterm_handler"):
+            prefect_engine._prefect_sigterm_handler = _on_signal
+    except ImportError:
+        pass
 
 
 def note_run(run_id: str, output_type: str, output_location: str) -> None:
     """Called by the flow once its run id and output are known; re-arms SIGTERM over Prefect's own handler.
 
     Prefect's engine replaces the SIGTERM handler for the flow run and then waits on the API
-    before exiting; an armed CLI run keeps ours, which never waits on a server.
+    before exiting; an armed CLI run keeps ours, which never waits on a server (``install``
+    already points Prefect's handler at ours; this is the fallback should that name change).
     """
     _RUN.run_id = run_id
     _RUN.warehouse = Path(output_location) if output_type == "DUCKDB" else None
@@ -112,7 +129,7 @@ def note_run(run_id: str, output_type: str, output_location: str) -> None:
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
     if _RUN.signum is not None:  # a second signal: stop now
-        os._exit(EXIT_STATUS.get(signal.Signals(_RUN.signum), 130))
+        os._exit(_status())
     _RUN.signum = signum
     quiet_prefect()
     threading.Thread(target=_deadline, name="mssp-interrupt-deadline", daemon=True).start()
@@ -120,8 +137,15 @@ def _on_signal(signum: int, frame: FrameType | None) -> None:
 
 
 def _deadline() -> None:
+    """The bound: the last line from a helper thread, then the exit even if that line hangs."""
     time.sleep(DEADLINE_SECONDS)
-    finish()
+    threading.Thread(target=finish, name="mssp-interrupt-finish", daemon=True).start()
+    time.sleep(LAST_WORD_SECONDS)
+    os._exit(_status())
+
+
+def _status() -> int:
+    return EXIT_STATUS.get(signal.Signals(_RUN.signum or signal.SIGINT), 130)
 
 
 def interrupted() -> bool:
@@ -165,11 +189,22 @@ def stopped_line() -> str:
 
 
 def committed_files() -> int | None:
-    """Files this run committed (loaded, replaced or removed), from the ledger; None if unknown."""
+    """Files this run committed (loaded, replaced or removed), from the ledger; None if unknown.
+
+    Asked from a helper thread with a time limit: the run's own connection may still hold the file.
+    """
     if _RUN.run_id is None:
         return 0
     if _RUN.warehouse is None or not _RUN.warehouse.exists():
         return None if _RUN.warehouse is None else 0
+    answer: list[int | None] = []
+    worker = threading.Thread(target=lambda: answer.append(_count_committed()), daemon=True)
+    worker.start()
+    worker.join(1.0)
+    return answer[0] if answer else None
+
+
+def _count_committed() -> int | None:
     import duckdb
 
     for read_only in (True, False):  # read-only fails if this process still has the file open
@@ -211,11 +246,11 @@ def finish() -> NoReturn:
     """Print the one line, record it in the API if reachable, and end the process without waiting on Prefect."""
     with _RUN.finishing:  # the main thread and the deadline thread: only one prints
         line = stopped_line()
-        report_state(line)
+        report_state(line)  # before the print: the line is the last thing the process says
         print(line, file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
-        os._exit(EXIT_STATUS.get(signal.Signals(_RUN.signum or signal.SIGINT), 130))
+        os._exit(_status())
 
 
 def exit_status(exc: BaseException | None) -> int:
