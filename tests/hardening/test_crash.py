@@ -499,3 +499,91 @@ def test_sigkill_of_the_cli_while_downloading_then_rerun_recovers(
     assert downloads_in(tmp_path / "calls.log") - calls_before == 3 - (block_at - 1)
     assert_consistent(warehouse, hub.rows, rejected=())
     assert query(warehouse, "select status, count(*) from mssp_meta.file_loads group by 1") == [("loaded", hub.loads)]
+
+
+DBT_KILLS = ("alr", "cclf")  # killed while this project builds, once its first node ran
+DBT_ACO = "A9999"
+
+
+@pytest.fixture(scope="module")
+def demo_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    from demo.synthetic import generate_demo
+
+    store = tmp_path_factory.mktemp("demo") / "store"
+    generate_demo(store, beneficiaries=30, aco_id=DBT_ACO)
+    return store
+
+
+def dbt_args(store: Path, warehouse: Path) -> list[str]:
+    return ["--skip-download", "--aco-id", DBT_ACO, "--file-store", str(store), "--output-location", str(warehouse)]
+
+
+def relations(warehouse: Path) -> dict[str, tuple[int, int]]:
+    """Every dbt relation: (rows, an order-free hash of its rows without load ids and load times).
+
+    Doubles are rounded to 6 places: dbt/mssp sums DOUBLE amounts in parallel, so two identical builds
+    can differ in the last bit. Views over the ledger itself (``*file_loads``) are left out: a rerun
+    adds ``unchanged`` ledger rows by design.
+    """
+    out = {}
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        names = con.execute("""select table_catalog, table_schema, table_name from information_schema.tables
+                               where table_schema not in ('raw_data', 'mssp_meta')
+                                 and table_name not like '%file_loads'""").fetchall()
+        for catalog, schema, name in names:
+            columns = [f'round("{c}", 6)' if t in ("DOUBLE", "FLOAT", "REAL") else f'"{c}"' for (c, t) in con.execute(
+                "select column_name, data_type from information_schema.columns where table_schema = ? "
+                "and table_name = ?", [schema, name]).fetchall()
+                if not ("load_id" in c or "run_id" in c or t.startswith("TIMESTAMP"))]
+            cols = ", ".join(columns)
+            out[f"{schema}.{name}"] = con.execute(
+                f'select count(*), coalesce(sum(hash(row({cols}))::hugeint), 0) from "{catalog}"."{schema}"."{name}"'
+            ).fetchone()
+    return out
+
+
+@pytest.fixture(scope="module")
+def clean_dbt_run(prefect_api, demo_store: Path, tmp_path_factory: pytest.TempPathFactory
+                  ) -> dict[str, tuple[int, int]]:
+    from tests.hardening.conftest import run_cli
+
+    cwd = tmp_path_factory.mktemp("clean-dbt")
+    warehouse = cwd / "out" / "mssp.duckdb"
+    result = run_cli(dbt_args(demo_store, warehouse), cwd, prefect_api, {"MSSP_TEMP_LOCATION": str(cwd / "tmp")})
+    assert result.returncode == 0 and "dbt builds: ok" in result.stdout, (result.stdout + result.stderr)[-3000:]
+    built = relations(warehouse)
+    assert len(built) > 10 and all(n > 0 for n, _ in built.values() if n), built
+    return built
+
+
+@pytest.mark.parametrize("project", DBT_KILLS)
+def test_sigkill_of_the_cli_while_dbt_builds_then_rerun_rebuilds_what_is_owed(
+        prefect_api, demo_store: Path, clean_dbt_run, tmp_path: Path, project: str) -> None:
+    from tests.hardening.conftest import run_cli
+
+    warehouse = tmp_path / "out" / "mssp.duckdb"
+    temp = tmp_path / "tmp"
+    env = {"MSSP_TEMP_LOCATION": str(temp)}
+    proc = start_cli(dbt_args(demo_store, warehouse), tmp_path, prefect_api, env)
+
+    def building() -> bool:  # dbt writes target/run/<node>.sql as each node has run
+        return any(True for _ in temp.glob(f"*/dbt/{project}/target/run/**/*.sql"))
+
+    wait_for(f"dbt/{project} building", building, proc, tmp_path / "killed.out")
+    sigkill(proc)
+    from tasks.lock import lock_path_for
+
+    assert lock_path_for(str(warehouse), str(temp)).exists()
+    killed = query(warehouse, "select project, success from mssp_meta.dbt_builds order by build_seq")
+    done = ["alr", "cclf", "mssp"][: ["alr", "cclf", "mssp"].index(project)]
+    assert killed == [(p, True) for p in done]  # the killed build recorded nothing
+    ledger = "select count(*), count(*) filter (where status in ('loaded', 'replaced')) from mssp_meta.file_loads"
+    (total, loaded), = query(warehouse, ledger)
+    assert loaded > 0
+
+    rerun = run_cli(dbt_args(demo_store, warehouse), tmp_path, prefect_api, env)
+    assert rerun.returncode == 0 and "dbt builds: ok" in rerun.stdout, (rerun.stdout + rerun.stderr)[-3000:]
+    assert query(warehouse, ledger) == [(2 * total, loaded)]  # the loads had committed: nothing loads again
+    rebuilt = query(warehouse, "select project from mssp_meta.dbt_builds where success order by build_seq")
+    assert [p for (p,) in rebuilt] == [*done, *[p for p in ("alr", "cclf", "mssp") if p not in done]]
+    assert relations(warehouse) == clean_dbt_run
