@@ -9,6 +9,7 @@ the pull step must bring each run into the project directory.
 from __future__ import annotations
 
 import re
+import shutil
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -192,3 +193,102 @@ def test_profile_block_rejects_unknown_families_and_bad_aco_ids() -> None:
         MsspPipelineProfile(aco_id="1234")
     assert MsspPipelineProfile(output_type="PARQUET", families=["alr"]).overrides() == {
         "output_type": "PARQUET", "families": "alr"}
+
+
+FLEET_POOL = "mssp-fleet"
+FLEET_ACOS = ("A1234", "B5678")
+
+
+def scale_out_commands(doc: Path = PROJECT_ROOT / "docs" / "operations.md") -> dict[str, list[str]]:
+    """The shell commands of the "Scale out" section of the docs, by runnable mode."""
+    from tests.integration.test_docs_commands import MARK
+
+    section = doc.read_text().split("\n## Scale out", 1)[1].split("\n## ", 1)[0]
+    out: dict[str, list[str]] = {}
+    for mark, body in re.findall(r"(<!--[^>]*-->)\s*\n```bash\n(.*?)```", section, flags=re.S):
+        mode = (MARK.search(mark)["mode"] or "").strip()
+        out.setdefault(mode, []).extend(line.strip() for line in body.splitlines()
+                                        if line.strip() and not line.lstrip().startswith("#"))
+    return out
+
+
+def _prefect_args(command: str) -> list[str]:
+    import shlex
+
+    words = shlex.split(command)
+    assert words[:3] == ["uv", "run", "prefect"], command
+    return words[3:]
+
+
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
+def test_scale_out_one_deployment_per_aco_two_acos_on_one_server(
+        deployed: Deployed, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """docs/operations.md "Scale out" as written: the fleet pool with a concurrency limit, the
+    per-ACO deployments of prefect.aco.yaml, a profile block per ACO (its own store, output and
+    scratch), one run per ACO; one worker takes both runs at once (pool limit 2) and each output
+    holds only its own ACO's files. The dbt stage is off here (MSSP_RUN_DBT=false on the worker:
+    the smoke test covers it); downloads are off by the profile (download_mode skip)."""
+    import duckdb
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from demo.synthetic import generate_demo
+
+    commands = scale_out_commands()
+    assert set(commands) == {"prefect-server", "prefect-server deployed"}, commands
+    shutil.copy2(PROJECT_ROOT / "prefect.aco.yaml", deployed.project / "prefect.aco.yaml")
+    for command in commands["prefect-server"]:
+        prefect_cli(_prefect_args(command), env=deployed.env, cwd=deployed.project)
+
+    root = tmp_path_factory.mktemp("fleet")
+    outputs = {}
+    with deployed.settings():
+        for n, aco in enumerate(FLEET_ACOS):
+            store = root / aco / "store"
+            generate_demo(store, beneficiaries=4, seed=30 + n, aco_id=aco)
+            outputs[aco] = root / aco / "mssp.duckdb"
+            MsspPipelineProfile(aco_id=aco, file_store=str(store), output_type="DUCKDB",
+                                output_location=str(outputs[aco]), temp_location=str(root / aco / "tmp"),
+                                download_mode="skip", families=["alr"]).save(aco.lower(), overwrite=True)
+
+    run_ids = []
+    for command in commands["prefect-server deployed"]:
+        created = prefect_cli(_prefect_args(command), env=deployed.env, cwd=deployed.workdir)
+        run_ids.append(re.search(r"UUID: ([0-9a-f-]{36})", created.stdout).group(1))
+    assert len(run_ids) == len(FLEET_ACOS)
+    worker = subprocess.run(
+        [sys.executable, "-m", "prefect", "worker", "start", "--pool", FLEET_POOL, "--run-once"],
+        cwd=deployed.workdir, env={**deployed.env, "MSSP_RUN_DBT": "false"}, capture_output=True, text=True,
+        timeout=1500, stdin=subprocess.DEVNULL)
+    (deployed.workdir / "worker-fleet.log").write_text(worker.stdout + worker.stderr)
+    assert worker.returncode == 0, worker.stderr[-4000:]
+
+    with deployed.settings(), deployed.client() as client:
+        pool = client.read_work_pool(FLEET_POOL)
+        runs = [client.read_flow_run(r) for r in run_ids]
+        keys = {r.id: {a.key for a in client.read_artifacts(
+            artifact_filter=ArtifactFilter(flow_run_id=ArtifactFilterFlowRunId(any_=[r.id])))} for r in runs}
+        deployments = {r.id: client.read_deployment(r.deployment_id).name for r in runs}
+    assert pool.concurrency_limit == 2
+    for run in runs:
+        assert run.state is not None and run.state.is_completed(), (run.name, run.state)
+    by_aco = {deployments[r.id].upper(): r for r in runs}
+    assert set(by_aco) == set(FLEET_ACOS)
+    for aco, run in by_aco.items():
+        assert run.name.lower().startswith(f"mssp-{aco.lower()}-"), run.name
+        assert f"mssp-{aco.lower()}-run-summary" in keys[run.id], keys[run.id]
+        other = next(a for a in FLEET_ACOS if a != aco)
+        with duckdb.connect(str(outputs[aco]), read_only=True) as con:
+            paths = [p for (p,) in con.execute("select file_path from mssp_meta.file_loads").fetchall()]
+            statuses = {s for (s,) in con.execute("select status from mssp_meta.file_loads").fetchall()}
+            raw = con.execute("select count(*) from information_schema.tables where table_schema = 'raw_data'"
+                              ).fetchone()[0]
+        assert paths and raw > 0, aco
+        # a small generated store has files whose bytes repeat under another name: 'duplicate' (the
+        # ledger's rule, per output); never 'failed'
+        assert "loaded" in statuses and statuses <= {"loaded", "duplicate"}, (aco, statuses)
+        assert all(aco in p for p in paths) and not any(other in p for p in paths), aco
+    # the two runs overlapped: one worker ran both at once, each on its own output
+    a, b = by_aco.values()
+    assert a.start_time < b.end_time and b.start_time < a.end_time, [(r.start_time, r.end_time) for r in runs]
