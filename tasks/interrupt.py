@@ -39,8 +39,8 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, NoReturn
 
-DEADLINE_SECONDS = 7.0
-LAST_WORD_SECONDS = 2.0  # for the last line itself; then the process ends regardless
+DEADLINE_SECONDS = 6.0
+LAST_WORD_SECONDS = 3.0  # for the last line and the API report; then the process ends regardless
 API_TIMEOUT_SECONDS = 3.0
 EXIT_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
@@ -128,6 +128,11 @@ def note_run(run_id: str, output_type: str, output_location: str) -> None:
 
 
 def _on_signal(signum: int, frame: FrameType | None) -> None:
+    """Record the signal, quiet Prefect, start the deadline, raise in the main thread.
+
+    The raise can be lost (a signal landing in a ``__del__`` or in a Prefect teardown that
+    swallows late exceptions); the deadline still ends the process with the line.
+    """
     if _RUN.signum is not None:  # a second signal: stop now
         os._exit(_status())
     _RUN.signum = signum
@@ -246,10 +251,10 @@ def finish() -> NoReturn:
     """Print the one line, record it in the API if reachable, and end the process without waiting on Prefect."""
     with _RUN.finishing:  # the main thread and the deadline thread: only one prints
         line = stopped_line()
-        report_state(line)  # before the print: the line is the last thing the process says
         print(line, file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
+        report_state(line)  # bounded; prints nothing (Prefect's loggers are off)
         os._exit(_status())
 
 

@@ -158,6 +158,9 @@ def rerun_is_exact(workdir: Path, api: dict[str, str], expected: dict[str, int])
     assert_consistent(workdir / WAREHOUSE, expected, rejected=())
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_sigint_during_load_stops_and_a_rerun_resumes(api_env, clean_rows, tmp_path: Path) -> None:
     proc = start_demo(tmp_path, api_env, "--no-dbt")
     wait_for_stage(proc, tmp_path, "catalog+load")
@@ -173,6 +176,9 @@ def test_sigint_during_load_stops_and_a_rerun_resumes(api_env, clean_rows, tmp_p
     rerun_is_exact(tmp_path, api_env, clean_rows)
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_sigterm_during_download_stops_and_a_rerun_resumes(api_env, clean_rows, tmp_path: Path) -> None:
     proc = start_demo(tmp_path, api_env, "--no-dbt")
     wait_for_stage(proc, tmp_path, "download")
@@ -183,6 +189,10 @@ def test_sigterm_during_download_stops_and_a_rerun_resumes(api_env, clean_rows, 
     rerun_is_exact(tmp_path, api_env, clean_rows)
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.dbt
+@pytest.mark.timeout(1800)
 def test_sigterm_during_dbt_leaves_the_build_owed(api_env, tmp_path: Path) -> None:
     from tasks.dbt.build_state import needs_build
 
@@ -198,6 +208,9 @@ def test_sigterm_during_dbt_leaves_the_build_owed(api_env, tmp_path: Path) -> No
     assert "mssp" in owed, "an interrupted dbt stage must leave its builds owed"
 
 
+@pytest.mark.e2e
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_ctrl_c_with_the_temporary_server_is_quiet_and_quick(tmp_path: Path) -> None:
     """The reported case: no server configured, Ctrl-C reaches the temporary server too."""
     proc = start_demo(tmp_path, None, "--no-dbt")
