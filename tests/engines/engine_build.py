@@ -73,7 +73,7 @@ def assert_same_finals(reference: Path, other: Query, skip: Callable[[str], bool
     diff = compare(duckdb_query(reference), other, relations, counts)
     differing = {r: d for r, d in diff.items() if d}
     assert not differing, differing
-    for relation in MUST_HAVE_ROWS:  # the comparison is not vacuous
+    for relation in (r for r in MUST_HAVE_ROWS if r in relations):  # the comparison is not vacuous
         assert counts.get(relation, 0) > 0, (relation, counts)
 
 
