@@ -93,6 +93,10 @@ def install() -> None:
     reaches it too, and it prints tracebacks while it stops. Its own logging is cut to CRITICAL.
     """
     _RUN.armed = True
+    sys.unraisablehook = _unraisable(sys.unraisablehook)
+    # dbt's multiprocessing resource tracker outlives an ended run and warns about its semaphores
+    os.environ["PYTHONWARNINGS"] = ",".join(filter(None, (os.environ.get("PYTHONWARNINGS"),
+                                                          "ignore:resource_tracker:UserWarning")))
     from prefect.settings import PREFECT_API_URL
 
     if not PREFECT_API_URL.value():
@@ -106,6 +110,16 @@ def install() -> None:
             prefect_engine._prefect_sigterm_handler = _on_signal
     except ImportError:
         pass
+
+
+def _unraisable(previous: Any) -> Any:
+    """An interrupt raised inside a ``__del__`` is lost: no traceback for it (the deadline still ends the run)."""
+
+    def hook(unraisable: Any) -> None:
+        if not isinstance(unraisable.exc_value, Interrupted):
+            previous(unraisable)
+
+    return hook
 
 
 def note_run(run_id: str, output_type: str, output_location: str) -> None:
