@@ -162,7 +162,8 @@ def full_run(
         return Failed(message=f"configuration error: {problem}", data=ConfigError("settings", str(problem)))
     summary = RunSummary()
     run_id = str(get_run_context().flow_run.id)
-    note_run(run_id, settings.output_type, settings.output_location)  # for an interrupt's last line
+    # for an interrupt's last line and cleanup
+    note_run(run_id, settings.output_type, settings.output_location, settings.temp_path.resolve() / run_id)
     try:  # the lock covers the whole run: a second run on this output never loads while this one builds dbt
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
             report_path = _run_stages(settings, summary, run_id, demo=demo, skip_download=skip_download)
@@ -201,7 +202,7 @@ def _run_stages(settings: Settings, summary: RunSummary, run_id: str, *, demo: b
             return write_run_report(settings, summary.dbt)
     finally:
         if summary.dbt is None or summary.dbt.success:
-            _remove_tree(work_root)
+            _remove_tree(work_root.parent)  # the run's scratch folder: nothing else is left in it
         else:
             get_run_logger().info(f"dbt work files (logs/dbt.log, target/) kept in {work_root}")
 

@@ -60,6 +60,7 @@ class _Run:
     run_id: str | None = None
     warehouse: Path | None = None  # the DuckDB output, for the committed-files count
     api_url: str | None = None
+    temp_dir: Path | None = None  # this run's scratch folder (dbt work files too), removed on the way out
     signum: int | None = None
     finishing: threading.Lock = threading.Lock()
 
@@ -122,7 +123,7 @@ def _unraisable(previous: Any) -> Any:
     return hook
 
 
-def note_run(run_id: str, output_type: str, output_location: str) -> None:
+def note_run(run_id: str, output_type: str, output_location: str, temp_dir: Path | None = None) -> None:
     """Called by the flow once its run id and output are known; re-arms SIGTERM over Prefect's own handler.
 
     Prefect's engine replaces the SIGTERM handler for the flow run and then waits on the API
@@ -130,6 +131,7 @@ def note_run(run_id: str, output_type: str, output_location: str) -> None:
     already points Prefect's handler at ours; this is the fallback should that name change).
     """
     _RUN.run_id = run_id
+    _RUN.temp_dir = temp_dir
     _RUN.warehouse = Path(output_location) if output_type == "DUCKDB" else None
     try:
         from prefect.context import get_run_context
@@ -268,6 +270,10 @@ def finish() -> NoReturn:
         print(line, file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
+        if _RUN.temp_dir is not None:  # dbt may swallow the interrupt: its work files must not outlive the run
+            import shutil
+
+            shutil.rmtree(_RUN.temp_dir, ignore_errors=True)
         report_state(line)  # bounded; prints nothing (Prefect's loggers are off)
         os._exit(_status())
 

@@ -193,9 +193,6 @@ def test_sigterm_during_download_stops_and_a_rerun_resumes(api_env, clean_rows, 
 @pytest.mark.slow
 @pytest.mark.dbt
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(reason="known gap: dbt swallows the interrupt, the 6 s deadline ends the "
-                   "run before _run_stages removes its dbt work folder (profiles.yml, logs/dbt.log left in "
-                   "MSSP_TEMP_LOCATION/<run-id>/dbt)", strict=True)
 def test_sigterm_during_dbt_leaves_the_build_owed(api_env, tmp_path: Path) -> None:
     from tasks.dbt.build_state import needs_build
 
