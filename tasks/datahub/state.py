@@ -181,8 +181,8 @@ def fetch_code(
         for remote in pending:
             local = stage / remote.name
             key = file_key(aco, year, code, remote.name)
-            size = local.stat().st_size if local.is_file() else 0
-            if size == 0:
+            size = local.stat().st_size if local.is_file() else -1
+            if size < 0 or (size == 0 and not listed_empty(remote)):  # empty only when the hub lists it so
                 result.missing.append(key)
                 continue
             store.put_file(local, key)
@@ -202,6 +202,20 @@ def fetch_code(
             f"{len(result.missing)} needed file(s) of {aco}/{year}/{code} did not arrive: {names}"
         )
     return result
+
+
+def listed_empty(remote: RemoteFile) -> bool:
+    """``--view`` printed a size of zero (``0.00 B``): an empty file is then the expected bytes.
+
+    Any other size makes an empty arrival a failed transfer (spec §5.5: a file is marked only
+    with its expected bytes); CMS delivers legitimately empty files, e.g. an MBI crosswalk
+    with no changes.
+    """
+    number = remote.size.strip().split(" ", 1)[0]
+    try:
+        return float(number) == 0.0
+    except ValueError:
+        return False
 
 
 def _sha256_file(path: Path) -> str:

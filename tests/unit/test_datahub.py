@@ -303,6 +303,22 @@ def test_fetch_code_reports_files_that_did_not_arrive(tmp_path, hub):
     assert store.read_bytes(STATE_PATH) is None
 
 
+def test_fetch_code_accepts_an_empty_file_only_when_listed_empty(tmp_path, hub):
+    folder = hub / "A1234" / "2025" / "183"
+    folder.mkdir()
+    (folder / "P.A1234.ACO.MBIY25.D250122.T1621240.txt").write_bytes(b"")
+    cli = make_cli(tmp_path, hub)
+    store = Store(str(tmp_path / "store"))
+    (listed,) = cli.view("A1234", 2025, "183")
+    assert listed.size == "0.00 B"
+    result = fetch_code(cli, store, "A1234", 2025, "183", [listed], tmp_path / "staging", "")
+    assert result.downloaded == [f"A1234/2025/183/{listed.name}"]
+    assert store.read_bytes(result.downloaded[0]) == b""
+    truncated = RemoteFile(listed.name, "1.20 KB", "later")  # the hub says bytes, an empty file arrived
+    with pytest.raises(DatahubTransientError, match="did not arrive"):
+        fetch_code(cli, store, "A1234", 2025, "183", [truncated], tmp_path / "staging", "")
+
+
 def test_fetch_code_retry_skips_files_stored_earlier_in_the_run(tmp_path, hub):
     log = tmp_path / "calls.log"
     cli = make_cli(tmp_path, hub, FAKE_DATAHUB_CALL_LOG=str(log))
