@@ -64,7 +64,7 @@ def tuva_run(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> 
 
 
 def query(warehouse: Path, sql: str) -> list[tuple]:
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with duckdb.connect(str(warehouse)) as con:  # not read_only: the run's connection is still cached in-process
         return con.execute(sql).fetchall()
 
 
