@@ -43,12 +43,26 @@ from tasks.backends.staging import (
     ledger_table,
     rejects_table,
 )
-from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA, REMOVED_MESSAGE
+from tasks.ledger import (
+    LEDGER_SCHEMA,
+    RAW_SCHEMA,
+    REMOVED_MESSAGE,
+    SETTLED_STATUSES,
+    SettledRow,
+    mark_duplicate,
+    moved_message,
+    same_bytes_elsewhere,
+    utc_now,
+)
 from tasks.models import CatalogEntry, FileOutcome
 
 log = logging.getLogger(__name__)
-SUCCESS = ("loaded", "replaced", "unchanged", "removed")  # the latest of these says what a file's rows are
+SUCCESS = SETTLED_STATUSES  # the latest of these says what a file's rows are
 DATA = ("loaded", "replaced")
+LEDGER_PART_SCHEMA = FILE_LOADS_SCHEMA.append(pa.field("load_seq", pa.int64()))
+"""A ledger part: the ``file_loads`` row plus ``load_seq``, a number one above the highest in the
+ledger (the run lock serialises the runs of one root). A file's latest row has the highest
+``load_seq`` (parts from before it have none and count as older), never the latest ``finished_at``."""
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,17 @@ class _LedgerRow:
     tables: tuple[str, ...]
     status: str
     finished_at: dt.datetime
+    load_seq: int | None = None
+    family: str | None = None
+    file_date: dt.date | None = None
+
+    def settled(self, file_path: str) -> SettledRow:
+        return SettledRow(file_path, self.family, ",".join(self.tables) or None, self.sha256, self.status,
+                          self.file_date, self.load_seq, self.finished_at)
+
+    def later_than(self, other: _LedgerRow) -> bool:
+        """True when this row is at least as late as ``other`` (by ``load_seq``, then by time)."""
+        return self.settled("").order_key() >= other.settled("").order_key()
 
 
 def _load_id_of(name: str) -> str:
@@ -81,6 +106,7 @@ class ParquetBackend(BackendBase):
         self._latest: dict[str, _LedgerRow] = {}  # file_path -> latest successful row
         self._data: dict[str, _LedgerRow] = {}  # file_path -> latest row that wrote data
         self._loaded = False
+        self._seq = 0  # the highest load_seq in the ledger
 
     # --- paths ----------------------------------------------------------------------------
     def _path(self, *parts: str) -> str:
@@ -120,15 +146,17 @@ class ParquetBackend(BackendBase):
         paths = sorted(self.fs.glob(self._path(LEDGER_SCHEMA, "file_loads", "*.parquet")))
         latest: dict[str, _LedgerRow] = {}
         data: dict[str, _LedgerRow] = {}
+        seq = 0
         for chunk_start in range(0, len(paths), 500):
             chunk = paths[chunk_start:chunk_start + 500]
-            table = pq.read_table(chunk, filesystem=self.fs, schema=FILE_LOADS_SCHEMA)
+            table = pq.read_table(chunk, filesystem=self.fs, schema=LEDGER_PART_SCHEMA)  # old parts: NULL load_seq
             for row in table.select(["load_id", "file_path", "sha256", "table_name", "status",
-                                     "finished_at"]).to_pylist():
+                                     "finished_at", "load_seq", "family", "file_date"]).to_pylist():
                 self._remember(latest, data, row)
-        data = {path: row for path, row in data.items() if latest[path].status != "removed"}
+                seq = max(seq, row["load_seq"] or 0)
+        data = {path: row for path, row in data.items() if latest[path].status not in ("removed", "duplicate")}
         with self._guard:
-            self._latest, self._data, self._loaded = latest, data, True
+            self._latest, self._data, self._loaded, self._seq = latest, data, True, seq
 
     @staticmethod
     def _remember(latest: dict[str, _LedgerRow], data: dict[str, _LedgerRow], row: dict) -> None:
@@ -136,14 +164,15 @@ class ParquetBackend(BackendBase):
             return
         entry = _LedgerRow(row["load_id"], row["sha256"],
                            tuple(t for t in (row["table_name"] or "").split(",") if t),
-                           row["status"], row["finished_at"])
+                           row["status"], row["finished_at"], row.get("load_seq"), row.get("family"),
+                           row.get("file_date"))
         path = row["file_path"]
-        if path not in latest or latest[path].finished_at <= entry.finished_at:
+        if path not in latest or entry.later_than(latest[path]):
             latest[path] = entry
-        if entry.status in DATA and (path not in data or data[path].finished_at <= entry.finished_at):
+        if entry.status in DATA and (path not in data or entry.later_than(data[path])):
             data[path] = entry
-        if entry.status == "removed" and path in data and data[path].finished_at <= entry.finished_at:
-            del data[path]  # purged by a full refresh: its parts are no longer current
+        if entry.status in ("removed", "duplicate") and path in data and entry.later_than(data[path]):
+            del data[path]  # purged, moved or a duplicate: its parts are no longer current
 
     def current_load_ids(self) -> set[str]:
         with self._guard:
@@ -168,7 +197,7 @@ class ParquetBackend(BackendBase):
             self._read_ledger()
         with self._guard:
             row = self._latest.get(file_path)
-        if row is None or row.status == "removed":  # purged by a full refresh: nothing loaded now
+        if row is None or row.status in ("removed", "duplicate"):  # none of its rows are loaded now
             return None
         return PriorLoad(row.sha256 or "", row.tables, row.status)
 
@@ -181,14 +210,20 @@ class ParquetBackend(BackendBase):
 
     def _commit_ledger(self, entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext,
                        spool_dir: Path) -> None:
-        finished = dt.datetime.now()
-        self._put_table(ledger_table(entry, outcome, ctx, finished),
-                        self.ledger_path("file_loads", ctx.load_id), spool_dir)
+        finished = utc_now()
+        with self._guard:
+            self._seq += 1
+            seq = self._seq
+        part = ledger_table(entry, outcome, ctx, finished)
+        part = part.append_column(LEDGER_PART_SCHEMA.field("load_seq"), pa.array([seq], pa.int64()))
+        self._put_table(part, self.ledger_path("file_loads", ctx.load_id), spool_dir)
         with self._guard:
             self._remember(self._latest, self._data,
                            {"load_id": ctx.load_id, "file_path": outcome.file_path,
                             "sha256": outcome.sha256, "table_name": outcome.table_name,
-                            "status": outcome.status, "finished_at": finished})
+                            "status": outcome.status, "finished_at": part.column("finished_at")[0].as_py(),
+                            "load_seq": seq, "family": outcome.family,
+                            "file_date": entry.file_date if entry else None})
 
     # --- one file -----------------------------------------------------------------------------
     @contextmanager
@@ -231,12 +266,37 @@ class ParquetBackend(BackendBase):
             for path, row in gone:
                 outcome = FileOutcome(path, family_of.get(path), ",".join(row.tables) or None, "removed",
                                       sha256=row.sha256, message=REMOVED_MESSAGE)
-                self._commit_ledger(None, outcome, LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now()),
+                self._commit_ledger(None, outcome, LedgerContext(run_id, str(uuid.uuid4()), utc_now()),
                                     spool.directory)
                 self._delete_load(row)
         finally:
             spool.cleanup()
         return len(gone)
+
+    def twins(self, entry: CatalogEntry, outcome: FileOutcome, present: frozenset[str] | None) -> list[SettledRow]:
+        """Other files whose rows are these same bytes (``tasks.ledger.same_bytes_elsewhere``)."""
+        if present is None or not outcome.sha256 or not outcome.rows_loaded + outcome.rows_rejected:
+            return []  # no duplicate check asked for; empty files are all alike: no twins
+        if not self._loaded:
+            self._read_ledger()
+        with self._guard:
+            latest = [row.settled(path) for path, row in self._latest.items()]
+        return same_bytes_elsewhere(latest, outcome.sha256, entry.file_path, outcome.table_name, entry.file_date)
+
+    def duplicate_of(self, entry: CatalogEntry, outcome: FileOutcome, present_paths: frozenset[str]) -> str | None:
+        """The present path whose loaded rows are ``outcome``'s bytes, if any (outside a load)."""
+        return next((t.file_path for t in self.twins(entry, outcome, present_paths)
+                     if t.file_path in present_paths), None)
+
+    def remove_moved(self, twin: SettledRow, new_path: str, run_id: str, spool_dir: Path) -> None:
+        """A renamed file's old path: recorded ``removed`` (its parts then invisible), parts dropped."""
+        with self._guard:
+            old = self._data.get(twin.file_path)
+        outcome = FileOutcome(twin.file_path, twin.family, twin.table_name, "removed", sha256=twin.sha256,
+                              message=moved_message(new_path))
+        self._commit_ledger(None, outcome, LedgerContext(run_id, str(uuid.uuid4()), utc_now()), spool_dir)
+        if old is not None:
+            self._delete_load(old)
 
     def close(self) -> None:
         pass
@@ -250,6 +310,18 @@ class _ParquetFileWriter(SpoolingFileWriter):
         b, spool = self.backend, self.spool
         spool.close()
         outcome.table_name = ",".join(spool.tables()) or outcome.table_name
+        twins = b.twins(self.entry, outcome, self.ctx.present_paths)
+        kept = [t.file_path for t in twins if t.file_path in (self.ctx.present_paths or ())]
+        if kept:  # the same bytes already carry rows under a path still in the store: upload nothing
+            with b._guard:
+                previous = b._data.get(self.entry.file_path)
+            mark_duplicate(outcome, kept[0])
+            b._commit_ledger(self.entry, outcome, self.ctx, spool.directory)
+            if previous is not None:
+                b._delete_load(previous)  # a re-issue that became a duplicate: its own old part goes
+            return
+        for twin in twins:  # renamed: the old path goes first (a crash then leaves this path to load next run)
+            b.remove_moved(twin, self.entry.file_path, self.ctx.run_id, spool.directory)
         counters: dict[str, int] = {}
         for part in spool.parts:  # 1. data parts
             k = counters.get(part.table, 0)
@@ -287,10 +359,15 @@ def register_views(con, root: str) -> list[str]:
     source = (f"read_parquet('{ledger_glob}', union_by_name = true)" if has_ledger
               else f"(select {empty_ledger} where false)")
     con.execute(f"create or replace view {LEDGER_SCHEMA}.file_loads as select * from {source}")
+    if "load_seq" not in {r[0] for r in con.execute(f"describe {LEDGER_SCHEMA}.file_loads").fetchall()}:
+        con.execute(f"create or replace view {LEDGER_SCHEMA}.file_loads as "
+                    f"select *, null::bigint as load_seq from {source}")  # a ledger from before load_seq
     con.execute(f"""create or replace view {LEDGER_SCHEMA}.current_loads as
-        select file_path, arg_max(load_id, finished_at) as load_id
-        from {LEDGER_SCHEMA}.file_loads where status in ('loaded', 'replaced', 'removed') group by file_path
-        having arg_max(status, finished_at) <> 'removed'""")
+        select file_path, load_id from (
+            select file_path, load_id, status, row_number() over (
+                partition by file_path order by load_seq desc nulls last, finished_at desc) as n
+            from {LEDGER_SCHEMA}.file_loads where status in ('loaded', 'replaced', 'removed', 'duplicate'))
+        where n = 1 and status in ('loaded', 'replaced')""")
     rejects_glob = duckdb_path(root, LEDGER_SCHEMA, "rejected_records", "*.parquet")
     if fs.glob(duckdb_path(base, LEDGER_SCHEMA, "rejected_records", "*.parquet")):
         rejects = (f"select * from read_parquet('{rejects_glob}', union_by_name = true) "

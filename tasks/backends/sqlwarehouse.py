@@ -17,7 +17,6 @@ always deleting by ``file_path`` so a crash before the ledger row makes the reru
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 import threading
 import uuid
@@ -28,16 +27,29 @@ from typing import Any
 from tasks.backends import BackendBase, LedgerContext, PriorLoad
 from tasks.backends.staging import SIMPLE_IDENTIFIER, Spool, SpoolingFileWriter, SpoolPart, ledger_values
 from tasks.ledger import (
+    CARRIES_ROWS,
     FILE_LOADS_COLUMNS,
     LEDGER_SCHEMA,
     RAW_METADATA_COLUMNS,
     RAW_SCHEMA,
     REJECTED_RECORDS_COLUMNS,
     REMOVED_MESSAGE,
+    SETTLED_COLUMNS,
+    SETTLED_STATUSES,
+    SettledRow,
+    latest_settled,
+    mark_duplicate,
+    moved_message,
+    same_bytes_elsewhere,
+    utc_now,
 )
 from tasks.models import CatalogEntry, FileOutcome
 
 log = logging.getLogger(__name__)
+SETTLED = "(" + ", ".join(f"'{s}'" for s in SETTLED_STATUSES) + ")"
+LATEST_FIRST = "load_seq desc nulls last, finished_at desc"
+"""A file's latest ledger row: the highest ``load_seq`` (a monotonic number given at insert; rows
+from before the column have NULL), never the latest ``finished_at`` (the clock can step back)."""
 
 
 class Dialect:
@@ -149,25 +161,32 @@ class SqlWarehouseBackend(BackendBase):
                        d.create_table(LEDGER_SCHEMA, "file_loads", FILE_LOADS_COLUMNS),
                        d.create_table(LEDGER_SCHEMA, "rejected_records", REJECTED_RECORDS_COLUMNS),
                        *d.prepare_statements()])
+            if "load_seq" not in (self.table_columns("file_loads", LEDGER_SCHEMA) or []):  # an older ledger
+                self._run([d.add_column(LEDGER_SCHEMA, "file_loads", "load_seq", "BIGINT"),
+                           *self._autocommit_tail()])
 
     def prior_load(self, file_path: str) -> PriorLoad | None:
         p = self.dialect.placeholder
         with self._lock:
             rows = self._fetchall(
                 f"select sha256, table_name, status from {self.dialect.table(LEDGER_SCHEMA, 'file_loads')} "
-                f"where file_path = {p} and status in ('loaded', 'replaced', 'unchanged', 'removed') "
-                "order by finished_at desc limit 1", [file_path])
-        if not rows or rows[0][2] == "removed":  # purged by a full refresh: nothing loaded now
+                f"where file_path = {p} and status in {SETTLED} "
+                f"order by {LATEST_FIRST} limit 1", [file_path])
+        if not rows or rows[0][2] not in CARRIES_ROWS:  # removed or duplicate: none of its rows are loaded
             return None
         sha, tables, status = rows[0]
         return PriorLoad(sha, tuple(t for t in (tables or "").split(",") if t), status)
 
     def _ledger_insert(self, entry: CatalogEntry | None, outcome: FileOutcome,
                        ctx: LedgerContext) -> tuple[str, list]:
-        names = ", ".join(self.dialect.ident(n) for n, _ in FILE_LOADS_COLUMNS)
-        marks = ", ".join([self.dialect.placeholder] * len(FILE_LOADS_COLUMNS))
-        return (f"insert into {self.dialect.table(LEDGER_SCHEMA, 'file_loads')} ({names}) values ({marks})",
-                ledger_values(entry, outcome, ctx, dt.datetime.now()))
+        """The ledger row, its ``load_seq`` one above the highest in the same statement (the run lock
+        serialises the runs of one output; two machines loading one warehouse at once could tie)."""
+        d = self.dialect
+        names = ", ".join(d.ident(n) for n, _ in (*FILE_LOADS_COLUMNS, ("load_seq", "BIGINT")))
+        marks = ", ".join([d.placeholder] * len(FILE_LOADS_COLUMNS))
+        ledger = d.table(LEDGER_SCHEMA, "file_loads")
+        return (f"insert into {ledger} ({names}) select {marks}, coalesce(max(load_seq), 0) + 1 from {ledger}",
+                ledger_values(entry, outcome, ctx, utc_now()))
 
     def record(self, entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext) -> None:
         with self._lock:
@@ -208,18 +227,26 @@ class SqlWarehouseBackend(BackendBase):
         tables = spool.tables()
         outcome.table_name = ",".join(tables) or outcome.table_name
         with self._lock:
+            twins = self._twins(entry, outcome, writer.ctx.present_paths)
+            kept = [t.file_path for t in twins if t.file_path in (writer.ctx.present_paths or ())]
+            if kept:  # the same bytes already carry rows under a path still in the store
+                self._commit_duplicate(writer, outcome, tables, kept[0])
+                return
             for table in tables:
                 self.ensure_table(table, spool.columns(table))
             old_tables = [t for t in (writer.replace.tables if writer.replace else ())
                           if t not in tables and self.table_columns(t)]
+            moved: list[tuple[str, list]] = []  # a rename: the old path's rows go, it is recorded removed
+            for twin in twins:
+                moved += self._remove_statements(twin, writer.ctx.run_id, moved_message(entry.file_path))
             cur = self._cursor()
             staged: list[Any] = []
             try:
                 staged = [d.stage(cur, part, writer.ctx.load_id, i) for i, part in enumerate(spool.parts)]
                 if d.transactional:
-                    self._transaction(cur, writer, outcome, tables, old_tables, staged)
+                    self._transaction(cur, writer, outcome, tables, old_tables, staged, moved)
                 else:
-                    self._statementwise(cur, writer, outcome, old_tables, staged)
+                    self._statementwise(cur, writer, outcome, old_tables, staged, moved)
             finally:
                 for handle in staged:
                     try:
@@ -227,6 +254,55 @@ class SqlWarehouseBackend(BackendBase):
                     except Exception as exc:  # noqa: BLE001 - cleanup only
                         log.warning("could not remove a staged part of %s: %s", entry.file_name, exc)
                 cur.close()
+
+    def _twins(self, entry: CatalogEntry, outcome: FileOutcome, present: frozenset[str] | None) -> list[SettledRow]:
+        """Other files whose rows are these same bytes (``tasks.ledger.same_bytes_elsewhere``)."""
+        if present is None or not outcome.sha256 or not outcome.rows_loaded + outcome.rows_rejected:
+            return []  # no duplicate check asked for; empty files are all alike: no twins
+        ledger, p = self.dialect.table(LEDGER_SCHEMA, "file_loads"), self.dialect.placeholder
+        rows = self._fetchall(
+            f"select {', '.join(SETTLED_COLUMNS)} from {ledger} where status in {SETTLED} and file_path in "
+            f"(select file_path from {ledger} where sha256 = {p})", [outcome.sha256])
+        return same_bytes_elsewhere(latest_settled(rows).values(), outcome.sha256, entry.file_path,
+                                    outcome.table_name, entry.file_date)
+
+    def duplicate_of(self, entry: CatalogEntry, outcome: FileOutcome, present_paths: frozenset[str]) -> str | None:
+        """The present path whose loaded rows are ``outcome``'s bytes, if any (outside a load)."""
+        with self._lock:
+            twins = self._twins(entry, outcome, present_paths)
+        return next((t.file_path for t in twins if t.file_path in present_paths), None)
+
+    def _commit_duplicate(self, writer: _SqlFileWriter, outcome: FileOutcome, tables: list[str],
+                          other_path: str) -> None:
+        """Record ``duplicate`` of ``other_path``; rows this path had before go (nothing of it stays)."""
+        path = writer.entry.file_path
+        mark_duplicate(outcome, other_path)
+        old = [t for t in dict.fromkeys([*(writer.replace.tables if writer.replace else ()), *tables])
+               if writer.replace is not None and self.table_columns(t)]
+        self._run_atomic([*(self._delete_file(t, path) for t in old),
+                          self._delete_file("rejected_records", path, LEDGER_SCHEMA),
+                          self._ledger_insert(writer.entry, outcome, writer.ctx)])
+
+    def _remove_statements(self, row: SettledRow, run_id: str, message: str) -> list[tuple[str, list]]:
+        """Delete one file's rows and rejects, and write its ``removed`` ledger row."""
+        out = [self._delete_file(t, row.file_path) for t in (row.table_name or "").split(",")
+               if t and self.table_columns(t)]
+        out.append(self._delete_file("rejected_records", row.file_path, LEDGER_SCHEMA))
+        outcome = FileOutcome(row.file_path, row.family, row.table_name, "removed", sha256=row.sha256,
+                              message=message)
+        out.append(self._ledger_insert(None, outcome, LedgerContext(run_id, str(uuid.uuid4()), utc_now())))
+        return out
+
+    def _run_atomic(self, statements: Sequence[str | tuple[str, Sequence[Any]]]) -> None:
+        """``statements`` in one transaction (a dialect without: one after the other, ledger row last)."""
+        d = self.dialect
+        if not statements:
+            return
+        if d.transactional:
+            statements = [d.begin() or "", *statements, d.commit() or ""]
+        else:
+            statements = [*statements, *self._autocommit_tail()]
+        self._run([s for s in statements if s])
 
     def _delete_file(self, table: str, file_path: str, schema: str = RAW_SCHEMA) -> tuple[str, list]:
         return (f"delete from {self.dialect.table(schema, table)} where file_path = {self.dialect.placeholder}",
@@ -249,7 +325,7 @@ class SqlWarehouseBackend(BackendBase):
         return out
 
     def _transaction(self, cur: Any, writer: _SqlFileWriter, outcome: FileOutcome, tables: list[str],
-                     old_tables: list[str], staged: list[Any]) -> None:
+                     old_tables: list[str], staged: list[Any], moved: list[tuple[str, list]]) -> None:
         d, path = self.dialect, writer.entry.file_path
         if d.begin():
             _execute(cur, d.begin())
@@ -260,7 +336,7 @@ class SqlWarehouseBackend(BackendBase):
                 _execute(cur, *self._delete_file("rejected_records", path, LEDGER_SCHEMA))
             for part, handle in zip(writer.spool.parts, staged, strict=True):
                 d.load(cur, part, handle, path)
-            for sql, params in self._reject_statements(writer):
+            for sql, params in [*self._reject_statements(writer), *moved]:
                 _execute(cur, sql, params)
             _execute(cur, *self._ledger_insert(writer.entry, outcome, writer.ctx))
             if d.commit():
@@ -274,9 +350,12 @@ class SqlWarehouseBackend(BackendBase):
             raise
 
     def _statementwise(self, cur: Any, writer: _SqlFileWriter, outcome: FileOutcome,
-                       old_tables: list[str], staged: list[Any]) -> None:
-        """Databricks: each statement is atomic; replaying the whole file is idempotent."""
+                       old_tables: list[str], staged: list[Any], moved: list[tuple[str, list]]) -> None:
+        """Databricks: each statement is atomic; replaying the whole file is idempotent. A renamed
+        file's old path goes first: a crash after it leaves the new path unloaded, loaded next run."""
         d, path = self.dialect, writer.entry.file_path
+        for sql, params in moved:
+            _execute(cur, sql, params)
         for table in old_tables:
             _execute(cur, *self._delete_file(table, path))
         _execute(cur, *self._delete_file("rejected_records", path, LEDGER_SCHEMA))
@@ -297,29 +376,14 @@ class SqlWarehouseBackend(BackendBase):
         marks = ", ".join([d.placeholder] * len(families))
         with self._lock:
             rows = self._fetchall(
-                f"select file_path, family, table_name, sha256, status, finished_at "
-                f"from {d.table(LEDGER_SCHEMA, 'file_loads')} "
-                f"where status in ('loaded', 'replaced', 'unchanged', 'removed') and family in ({marks})",
-                list(families))
-            latest: dict[str, tuple] = {}
-            for row in rows:  # the latest settled row per file (portable: no QUALIFY everywhere)
-                if row[0] not in latest or latest[row[0]][5] <= row[5]:
-                    latest[row[0]] = row
-            gone = [row for path, row in latest.items() if row[4] != "removed" and path not in present_paths]
+                f"select {', '.join(SETTLED_COLUMNS)} from {d.table(LEDGER_SCHEMA, 'file_loads')} "
+                f"where status in {SETTLED} and family in ({marks})", list(families))
+            latest = latest_settled(rows)  # portable: no QUALIFY everywhere
+            gone = [row for path, row in latest.items() if row.status in CARRIES_ROWS and path not in present_paths]
             statements: list[str | tuple[str, Sequence[Any]]] = []
-            for path, family, tables, sha256, _, _ in gone:
-                for table in (tables or "").split(","):
-                    if table and self.table_columns(table):
-                        statements.append(self._delete_file(table, path))
-                statements.append(self._delete_file("rejected_records", path, LEDGER_SCHEMA))
-                outcome = FileOutcome(path, family, tables, "removed", sha256=sha256, message=REMOVED_MESSAGE)
-                statements.append(self._ledger_insert(None, outcome, LedgerContext(
-                    run_id, str(uuid.uuid4()), dt.datetime.now())))
-            if statements and d.transactional:
-                statements = [d.begin() or "", *statements, d.commit() or ""]
-            elif statements:
-                statements += self._autocommit_tail()
-            self._run([s for s in statements if s])
+            for row in gone:
+                statements += self._remove_statements(row, run_id, REMOVED_MESSAGE)
+            self._run_atomic(statements)
         return len(gone)
 
     def close(self) -> None:

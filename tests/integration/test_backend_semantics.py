@@ -60,13 +60,17 @@ def write_store(root: Path, alr1: bytes | None = None, alr2: bytes | None = None
         bundle.write_bytes(zip_bytes([(CCLF9, body)]))
 
 
-def load(store_root: Path, target: Target, run_id: str, tmp: Path) -> dict[str, FileOutcome]:
+def load(store_root: Path, target: Target, run_id: str, tmp: Path, *, present: bool = False
+         ) -> dict[str, FileOutcome]:
+    """Load every file of the store; ``present``: with the store's paths, as the flows pass them
+    (the duplicate check)."""
     store = Store(str(store_root))
     backend = target.open()
     try:
         backend.prepare()
         catalog = build_catalog(store, tmp)
-        return {e.file_path: ingest_entry(e, store, backend, run_id=run_id, temp_dir=tmp)
+        paths = {e.file_path for e in catalog.entries} if present else None
+        return {e.file_path: ingest_entry(e, store, backend, run_id=run_id, temp_dir=tmp, present_paths=paths)
                 for e in catalog.entries}
     finally:
         backend.close()
@@ -603,3 +607,75 @@ def test_bigquery_purge_records_removed_in_one_script_per_file() -> None:
     params = {name: value for name, _, value in config.query_parameters}
     assert (params["file_path"], params["status"], params["run_id"], params["rows_loaded"]) == (
         ALR_1, "removed", "r9", 0)
+
+
+# --- load order and same bytes (issue 14 items 5 and 8) ----------------------------------------
+
+LOAD_SEQ_BACKENDS = ("duckdb", "parquet_local", "parquet_s3", "redshift_on_duckdb", "databricks_on_duckdb",
+                     "snowflake")
+"""Backends whose ledger orders a file's rows by ``load_seq`` and that detect the same bytes under two
+names (Fabric and BigQuery still order by time and load both)."""
+ALR_COPY = f"{ALR_DIR}/P.A1234.ACO.QALR.2024Q1.D240415.T0200000_1-1.csv"
+"""Another name for ALR_1's delivery: same table, same file date."""
+
+
+@pytest.mark.parametrize("name", LOAD_SEQ_BACKENDS)
+def test_a_clock_stepped_back_still_picks_the_later_load(name: str, store_root: Path, tmp: Path, tmp_path: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    import datetime as dt
+
+    import tasks.backends.duckdb
+    import tasks.backends.parquet
+    import tasks.backends.sqlwarehouse
+    import tasks.ingest
+
+    with open_target(name, tmp_path) as target:
+        write_store(store_root)
+        load(store_root, target, "r1", tmp)
+        back = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)  # a DST fall-back, or NTP stepping the clock
+        for module in (tasks.ingest, tasks.backends.duckdb, tasks.backends.parquet, tasks.backends.sqlwarehouse):
+            monkeypatch.setattr(module, "utc_now", lambda: back)
+        (store_root / ALR_1).write_bytes(alr_rows(2, "9ZZ"))
+        assert load(store_root, target, "r2", tmp)[ALR_1].status == "replaced"
+        third = load(store_root, target, "r3", tmp)  # r1's row is later by the clock, r2's by load_seq
+        assert Counter(o.status for o in third.values()) == {"unchanged": 3}, [o.message for o in third.values()]
+        assert by_file(target, AALR1) == {ALR_1: 2, ALR_2: 4}
+        assert {r["bene_mbi_id"][:3] for r in target.rows(AALR1) if r["file_path"] == ALR_1} == {"9ZZ"}
+        rows = sorted((r for r in target.ledger() if r["file_path"] == ALR_1), key=lambda r: r["load_seq"])
+        assert [r["run_id"] for r in rows] == ["r1", "r2", "r3"]
+        assert rows[0]["finished_at"] > rows[1]["finished_at"]  # the clock did step back
+
+
+@pytest.mark.parametrize("name", LOAD_SEQ_BACKENDS)
+def test_a_file_copied_under_a_second_name_is_duplicate_and_rows_are_not_doubled(
+        name: str, store_root: Path, tmp: Path, tmp_path: Path) -> None:
+    with open_target(name, tmp_path) as target:
+        write_store(store_root)
+        (store_root / ALR_COPY).write_bytes((store_root / ALR_1).read_bytes())
+        first = load(store_root, target, "r1", tmp, present=True)
+        assert Counter(o.status for o in first.values()) == {"loaded": 3, "duplicate": 1}
+        twin, copy = sorted([ALR_1, ALR_COPY], key=lambda p: first[p].status != "loaded")
+        assert first[copy].rows_loaded == 0 and twin in (first[copy].message or "")
+        assert by_file(target, AALR1) == {twin: 5, ALR_2: 4}
+        second = load(store_root, target, "r2", tmp, present=True)  # still a duplicate, still not doubled
+        assert (second[copy].status, second[twin].status) == ("duplicate", "unchanged")
+        assert by_file(target, AALR1) == {twin: 5, ALR_2: 4}
+        assert [r["status"] for r in target.ledger() if r["file_path"] == copy] == ["duplicate", "duplicate"]
+
+
+@pytest.mark.parametrize("name", LOAD_SEQ_BACKENDS)
+def test_a_renamed_file_moves_its_rows_and_the_old_path_is_removed(name: str, store_root: Path, tmp: Path,
+                                                                    tmp_path: Path) -> None:
+    with open_target(name, tmp_path) as target:
+        write_store(store_root)
+        load(store_root, target, "r1", tmp, present=True)
+        (store_root / ALR_1).rename(store_root / ALR_COPY)
+        second = load(store_root, target, "r2", tmp, present=True)
+        assert (second[ALR_COPY].status, second[ALR_COPY].rows_loaded) == ("loaded", 5)
+        assert by_file(target, AALR1) == {ALR_COPY: 5, ALR_2: 4}
+        old = [r for r in target.ledger() if r["file_path"] == ALR_1 and r["run_id"] == "r2"]
+        assert [(r["status"], r["rows_loaded"]) for r in old] == [("removed", 0)]
+        assert ALR_COPY in old[0]["message"]
+        third = load(store_root, target, "r3", tmp, present=True)
+        assert Counter(o.status for o in third.values()) == {"unchanged": 3}
+        assert by_file(target, AALR1) == {ALR_COPY: 5, ALR_2: 4}
