@@ -127,6 +127,7 @@ class SqlWarehouseBackend(BackendBase):
         self._conn = connect()  # one connection for the run
         self._lock = threading.RLock()
         self._columns: dict[str, list[str]] = {}
+        self._seq: int | None = None  # the highest load_seq so far (read in prepare)
 
     # --- helpers ----------------------------------------------------------------------------
     def _cursor(self) -> Any:
@@ -164,6 +165,17 @@ class SqlWarehouseBackend(BackendBase):
             if "load_seq" not in (self.table_columns("file_loads", LEDGER_SCHEMA) or []):  # an older ledger
                 self._run([d.add_column(LEDGER_SCHEMA, "file_loads", "load_seq", "BIGINT"),
                            *self._autocommit_tail()])
+            rows = self._fetchall(f"select max(load_seq) from {d.table(LEDGER_SCHEMA, 'file_loads')}")
+            self._seq = int(rows[0][0] or 0) if rows else 0
+
+    def _next_seq(self) -> int:
+        """The next ``load_seq``: one run holds the output (the run lock), so counting on from the
+        highest at ``prepare`` is monotonic; two machines loading one warehouse at once could tie."""
+        with self._lock:
+            if self._seq is None:
+                self.prepare()
+            self._seq = (self._seq or 0) + 1
+            return self._seq
 
     def prior_load(self, file_path: str) -> PriorLoad | None:
         p = self.dialect.placeholder
@@ -179,14 +191,11 @@ class SqlWarehouseBackend(BackendBase):
 
     def _ledger_insert(self, entry: CatalogEntry | None, outcome: FileOutcome,
                        ctx: LedgerContext) -> tuple[str, list]:
-        """The ledger row, its ``load_seq`` one above the highest in the same statement (the run lock
-        serialises the runs of one output; two machines loading one warehouse at once could tie)."""
         d = self.dialect
         names = ", ".join(d.ident(n) for n, _ in (*FILE_LOADS_COLUMNS, ("load_seq", "BIGINT")))
-        marks = ", ".join([d.placeholder] * len(FILE_LOADS_COLUMNS))
-        ledger = d.table(LEDGER_SCHEMA, "file_loads")
-        return (f"insert into {ledger} ({names}) select {marks}, coalesce(max(load_seq), 0) + 1 from {ledger}",
-                ledger_values(entry, outcome, ctx, utc_now()))
+        marks = ", ".join([d.placeholder] * (len(FILE_LOADS_COLUMNS) + 1))
+        return (f"insert into {d.table(LEDGER_SCHEMA, 'file_loads')} ({names}) values ({marks})",
+                [*ledger_values(entry, outcome, ctx, utc_now()), self._next_seq()])
 
     def record(self, entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext) -> None:
         with self._lock:

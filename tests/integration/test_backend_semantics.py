@@ -679,3 +679,45 @@ def test_a_renamed_file_moves_its_rows_and_the_old_path_is_removed(name: str, st
         third = load(store_root, target, "r3", tmp, present=True)
         assert Counter(o.status for o in third.values()) == {"unchanged": 3}
         assert by_file(target, AALR1) == {ALR_COPY: 5, ALR_2: 4}
+
+
+@pytest.mark.parametrize("name", ("parquet_local", "redshift_on_duckdb", "databricks_on_duckdb", "snowflake"))
+def test_an_existing_ledger_gains_load_seq_and_new_rows_outrank_old_ones(name: str, tmp_path: Path) -> None:
+    import datetime as dt
+
+    from tasks.backends import LedgerContext
+    from tasks.backends.parquet import ParquetBackend
+    from tasks.backends.staging import ledger_table, ledger_values
+    from tasks.ledger import FILE_LOADS_COLUMNS, LEDGER_SCHEMA, utc_now
+
+    future = dt.datetime.now() + dt.timedelta(days=1)  # an old row written by a clock running ahead
+    old_ctx = LedgerContext("r0", "l0", future)
+    old = FileOutcome(ALR_1, "alr", AALR1, "loaded", sha256="old")
+    with open_target(name, tmp_path) as target:
+        backend: Any = target.open()  # a ledger as written before load_seq
+        try:
+            if isinstance(backend, ParquetBackend):
+                import pyarrow.parquet as pq
+
+                backend.fs.makedirs(backend._path(LEDGER_SCHEMA, "file_loads"), exist_ok=True)
+                pq.write_table(ledger_table(None, old, old_ctx, future), backend.ledger_path("file_loads", "l0"))
+            else:
+                d = backend.dialect
+                names = ", ".join(d.ident(n) for n, _ in FILE_LOADS_COLUMNS)
+                marks = ", ".join([d.placeholder] * len(FILE_LOADS_COLUMNS))
+                backend._run([d.create_schema(LEDGER_SCHEMA), d.create_table(LEDGER_SCHEMA, "file_loads",
+                                                                              FILE_LOADS_COLUMNS),
+                              (f"insert into {d.table(LEDGER_SCHEMA, 'file_loads')} ({names}) values ({marks})",
+                               ledger_values(None, old, old_ctx, future)), *backend._autocommit_tail()])
+        finally:
+            backend.close()
+        assert [r["load_id"] for r in target.ledger()] == ["l0"]
+        backend = target.open()
+        try:
+            backend.prepare()  # migrates: load_seq added, the old row keeps NULL
+            backend.record(None, FileOutcome(ALR_1, "alr", AALR1, "unchanged", sha256="new"),
+                           LedgerContext("r1", "l1", utc_now()))
+            assert backend.prior_load(ALR_1).sha256 == "new"
+        finally:
+            backend.close()
+        assert sorted((r["load_id"], r["load_seq"]) for r in target.ledger()) == [("l0", None), ("l1", 1)]
