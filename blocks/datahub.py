@@ -66,6 +66,6 @@ def _load_secret(name: str) -> Any:
     from prefect.blocks.system import Secret
 
     try:
-        return Secret.load(name).get()
+        return Secret.load(name).get()  # type: ignore[union-attr]  # Block.load is sync here; its typing admits a coroutine
     except ValueError:
         raise ConfigError(BLOCK_SETTING, f"no Secret block named {name!r}") from None

@@ -94,4 +94,4 @@ def profile_overrides(name: str | None) -> dict[str, object]:
         profile = MsspPipelineProfile.load(name)
     except ValueError:
         raise ConfigError(PROFILE_PARAMETER, f"no MSSP Pipeline Profile block named {name!r}") from None
-    return profile.overrides()
+    return profile.overrides()  # type: ignore[union-attr]  # Block.load is sync here; its typing admits a coroutine

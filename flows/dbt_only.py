@@ -21,8 +21,8 @@ import sys
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
-from prefect.context import get_run_context
-from prefect.states import Completed, Failed
+from prefect.context import FlowRunContext, get_run_context
+from prefect.states import Completed, Failed, State
 
 from blocks.profile import profile_overrides
 from blocks.warehouse import resolve_connection
@@ -75,9 +75,11 @@ def dbt_only(
     except ConfigError as exc:
         return Failed(message=f"configuration error: {exc}")
     summary = RunSummary()
+    run_context = get_run_context()
+    assert isinstance(run_context, FlowRunContext) and run_context.flow_run is not None  # this flow's own body
     try:
         with run_lock(lock_path_for(settings.output_location, settings.temp_location), wait_seconds=0):
-            summary.dbt = run_dbt_builds(settings, str(get_run_context().flow_run.id), force=True,
+            summary.dbt = run_dbt_builds(settings, str(run_context.flow_run.id), force=True,
                                          connection=connection)
     except LockError as exc:
         logger.error(str(exc))
@@ -101,9 +103,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output-location")
     p.add_argument("--profile-block", help="name of an MsspPipelineProfile block")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    state = dbt_only(full_refresh=args.full_refresh, demo=args.demo, aco_id=args.aco_id,
-                     output_type=args.output_type, output_location=args.output_location,
-                     profile_block=args.profile_block, return_state=True)
+    # Prefect's sync/async overloads also admit an Awaitable: called from sync code it is a State
+    state: State = dbt_only(  # type: ignore[assignment]
+        full_refresh=args.full_refresh, demo=args.demo, aco_id=args.aco_id,
+        output_type=args.output_type, output_location=args.output_location,
+        profile_block=args.profile_block, return_state=True)
     if state.is_failed():
         print(f"run failed: {state.message}", file=sys.stderr)
         return 2 if (state.message or "").startswith("configuration error") else 1

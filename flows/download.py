@@ -17,9 +17,10 @@ from __future__ import annotations
 
 import datetime as dt
 import sys
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
@@ -81,7 +82,7 @@ def _is_transient(task: object, task_run: object, state: object) -> bool:
     return False
 
 
-_RETRYING = dict(retries=RETRIES, retry_jitter_factor=0.5, retry_condition_fn=_is_transient,
+_RETRYING: dict[str, Any] = dict(retries=RETRIES, retry_jitter_factor=0.5, retry_condition_fn=_is_transient,
                  cache_policy=NO_CACHE)
 
 
@@ -149,15 +150,15 @@ def download(
         settings.datahub_cli, resolve_datahub_credentials(settings),
         work_root=work / "calls", pause=call_pause_seconds,
     )
-    retrying = {"retry_delay_seconds": exponential_backoff(retry_base_seconds)}
-    fetch = download_code.with_options(**retrying)
+    backoff = exponential_backoff(retry_base_seconds)
+    fetch = download_code.with_options(retry_delay_seconds=backoff)
     allowed = allowed_codes(settings, codes)
     this_year = dt.date.today().year
     try:
         with state_lock(store):
             for year in download_years(settings.start_year):
                 try:
-                    listed = list_codes.with_options(**retrying)(client, aco, year)
+                    listed = list_codes.with_options(retry_delay_seconds=backoff)(client, aco, year)
                 except DatahubFatalError:
                     raise
                 except MsspError as exc:
@@ -169,7 +170,7 @@ def download(
                     if code not in allowed:
                         summary.codes_skipped.append(f"{year}/{code}")
                         continue
-                    _sync_code(client, store, fetch, retrying, settings, summary,
+                    _sync_code(client, store, fetch, backoff, settings, summary,
                                aco, year, code, work / "staging", started)
     except DatahubFatalError as exc:
         raise DownloadError(str(exc)) from None
@@ -178,13 +179,14 @@ def download(
 
 
 def _sync_code(
-    client: DatahubClient, store: Store, fetch: object, retrying: dict, settings: Settings,
+    client: DatahubClient, store: Store, fetch: Callable[..., CodeResult],
+    backoff: Callable[[int], list[float]], settings: Settings,
     summary: DownloadSummary, aco: str, year: int, code: str, staging: Path, started: str,
 ) -> None:
     """view → needed → download for one (year, code); failures go into the summary."""
     logger = get_run_logger()
     try:
-        remote = view_code.with_options(**retrying)(client, aco, year, code)
+        remote = view_code.with_options(retry_delay_seconds=backoff)(client, aco, year, code)
     except DatahubFatalError:
         raise
     except MsspError as exc:
@@ -199,7 +201,7 @@ def _sync_code(
     if not needed:
         return
     try:
-        result = fetch(client, store, aco, year, code, needed, staging, started)  # type: ignore[operator]
+        result = fetch(client, store, aco, year, code, needed, staging, started)
         summary.downloaded += result.downloaded
     except DatahubFatalError:
         raise

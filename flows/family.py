@@ -14,7 +14,7 @@ from typing import Any
 
 from prefect import Flow, flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from prefect.task_runners import ThreadPoolTaskRunner
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from flows.console import PROGRESS, Progress
 from tasks.ingest import Expectation, ingest_entry, recheck_duplicates, settle_unchanged
@@ -85,7 +85,7 @@ def ingest_many(entries: Sequence[CatalogEntry], ctx: LoadContext,
     ordered = sorted(remaining, key=lambda e: -e.size_bytes)
     futures = [ingest_file.submit(e, ctx, (expectations or {}).get(e.file_path)) for e in ordered]
     outcomes = []
-    progress = Progress(entries[0].family if entries else "files", len(ordered), get_run_logger())
+    progress = Progress((entries[0].family if entries else None) or "files", len(ordered), get_run_logger())
     for entry, future in zip(ordered, futures, strict=True):
         try:
             outcome = future.result()
@@ -116,7 +116,7 @@ def run_family(family: str, entries: list[CatalogEntry], ctx: LoadContext,
     ``family_flow``. The table lives in the parent so this module never imports a family's subflow
     (which imports this module).
     """
-    runner = ThreadPoolTaskRunner(max_workers=ctx.parallelism)
+    runner: TaskRunner[Any] = ThreadPoolTaskRunner(max_workers=ctx.parallelism)
     own = (subflows or {}).get(family)
     if own is not None:
         outcomes = own.with_options(task_runner=runner)(entries, ctx)

@@ -14,11 +14,12 @@ import os
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
-from prefect.context import get_run_context
+from prefect.context import FlowRunContext, get_run_context
 from prefect.states import Completed, Failed, Pending, State
 
 from blocks.warehouse import resolve_connection
@@ -161,7 +162,9 @@ def full_run(
         logger.error(f"configuration error: {problem}")
         return Failed(message=f"configuration error: {problem}", data=ConfigError("settings", str(problem)))
     summary = RunSummary()
-    run_id = str(get_run_context().flow_run.id)
+    run_context = get_run_context()
+    assert isinstance(run_context, FlowRunContext) and run_context.flow_run is not None  # this flow's own body
+    run_id = str(run_context.flow_run.id)
     # for an interrupt's last line and cleanup
     note_run(run_id, settings.output_type, settings.output_location, settings.temp_path.resolve() / run_id)
     try:  # the lock covers the whole run: a second run on this output never loads while this one builds dbt
@@ -185,7 +188,7 @@ def _run_stages(settings: Settings, summary: RunSummary, run_id: str, *, demo: b
                 skip_download: bool) -> Path | None:
     """download → catalog + load → dbt → report (all under the run lock); the report's path."""
     if not skip_download and settings.download_mode != "skip":
-        pause = {"call_pause_seconds": 0.0, "retry_base_seconds": 0.5} if demo else {}
+        pause: dict[str, Any] = {"call_pause_seconds": 0.0, "retry_base_seconds": 0.5} if demo else {}
         with summary.stage("download"):
             summary.download = download(settings, **pause)
     with summary.stage("catalog+load"):
@@ -368,7 +371,9 @@ def main(argv: list[str] | None = None) -> int:
                       profile_block=args.profile_block)
     interrupt.install()  # Ctrl-C / SIGTERM: one line and exit 130 / 143 within seconds
     try:
-        state = run_named(run_name(aco), parameters) if aco else full_run(**parameters, return_state=True)
+        # Prefect's sync/async overloads also admit an Awaitable: called from sync code it is a State
+        state: State = (run_named(run_name(aco), parameters) if aco  # type: ignore[assignment]
+                        else full_run(**parameters, return_state=True))
     except BaseException as exc:  # after a signal, whatever unwound the flow (a dead server's refusal too)
         if interrupt.interrupted() or isinstance(exc, KeyboardInterrupt):
             interrupt.finish()

@@ -32,7 +32,9 @@ class ProgressArtifact:
             try:
                 from prefect.artifacts import create_progress_artifact
 
-                self.artifact_id = create_progress_artifact(0.0, key=key, description=description)
+                # sync call: Prefect's sync/async dual typing also admits a coroutine
+                self.artifact_id = create_progress_artifact(  # type: ignore[assignment]
+                    0.0, key=key, description=description)
             except Exception:  # no flow run context or the API refused: work goes on without it
                 self.artifact_id = None
 

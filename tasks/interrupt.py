@@ -108,7 +108,8 @@ def install() -> None:
         from prefect.utilities import engine as prefect_engine
 
         if hasattr(prefect_engine, "_prefect_sigterm_handler"):
-            prefect_engine._prefect_sigterm_handler = _on_signal
+            # Prefect declares its handler as never returning; ours returns once the run is recorded.
+            prefect_engine._prefect_sigterm_handler = _on_signal  # type: ignore[assignment]
     except ImportError:
         pass
 
@@ -231,8 +232,10 @@ def _count_committed() -> int | None:
     for read_only in (True, False):  # read-only fails if this process still has the file open
         try:
             with duckdb.connect(str(_RUN.warehouse), read_only=read_only) as con:
-                return con.execute("select count(*) from mssp_meta.file_loads where run_id = ? and status in "
-                                   "('loaded', 'replaced', 'removed')", [_RUN.run_id]).fetchone()[0]
+                row = con.execute("select count(*) from mssp_meta.file_loads where run_id = ? and status in "
+                                  "('loaded', 'replaced', 'removed')", [_RUN.run_id]).fetchone()
+                assert row is not None  # count(*) returns exactly one row
+                return row[0]
         except duckdb.CatalogException:
             return 0
         except Exception:
@@ -250,6 +253,8 @@ def report_state(line: str) -> None:
 
 
 def _set_state(line: str) -> None:
+    if not _RUN.run_id:
+        return
     try:
         from prefect.client.orchestration import get_client
         from prefect.settings import PREFECT_API_URL, temporary_settings

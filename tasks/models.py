@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import pyarrow as pa
 
@@ -92,7 +92,13 @@ class FileOutcome:
     warnings: list[str] = field(default_factory=list)
 
 
+class ByteStream(Protocol):
+    """What a parser reads from: a file, a zip member or the ingest's hashing reader (only ``read``)."""
+
+    def read(self, n: int = -1, /) -> bytes: ...
+
+
 # A parser turns one source file's bytes into row batches and rejects:
-#     def parse_x(source: BinaryIO, entry: CatalogEntry, report: ParseReport) -> Iterator[ParsedBatch]
+#     def parse_x(source: ByteStream, entry: CatalogEntry, report: ParseReport) -> Iterator[ParsedBatch]
 # Batches hold at most a few hundred thousand rows (bounded memory); ``report`` is filled in
 # while streaming (records_seen counts rows + rejects; rows_expected from a trailer).

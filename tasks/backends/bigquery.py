@@ -51,7 +51,7 @@ PARAM_TYPES = {"VARCHAR": "STRING", "BIGINT": "INT64", "DATE": "DATE", "TIMESTAM
 
 
 def _bigquery_module() -> Any:
-    from google.cloud import bigquery
+    import google.cloud.bigquery as bigquery
 
     return bigquery
 
@@ -189,7 +189,7 @@ class BigQueryBackend(BackendBase):
             close()
 
 
-class _BigQueryFileWriter(SpoolingFileWriter):
+class _BigQueryFileWriter(SpoolingFileWriter[BigQueryBackend]):
     def commit(self, outcome: FileOutcome) -> None:
         b, spool = self.backend, self.spool
         spool.close()

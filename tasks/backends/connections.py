@@ -135,7 +135,7 @@ class BigQueryConnection(_Connection):
         """A ``google.cloud.bigquery.Client`` (application default credentials without a key)."""
         import json
 
-        from google.cloud import bigquery
+        import google.cloud.bigquery as bigquery
         from google.oauth2 import service_account
 
         scopes = ["https://www.googleapis.com/auth/cloud-platform"]

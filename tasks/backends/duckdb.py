@@ -78,7 +78,9 @@ class DuckDBBackend(BackendBase):
     def prepare(self) -> None:
         for statement in (*LEDGER_DDL, LOAD_SEQ_DDL):
             self._root.execute(statement)
-        (last,) = self._root.execute(f"select max(load_seq) from {LEDGER_SCHEMA}.file_loads").fetchone()
+        row = self._root.execute(f"select max(load_seq) from {LEDGER_SCHEMA}.file_loads").fetchone()
+        assert row is not None  # an aggregate without group by returns exactly one row
+        (last,) = row
         self._seq = last or 0  # this process holds the file: a counter from the highest is monotonic
 
     def _next_seq(self) -> int:

@@ -143,7 +143,7 @@ class FabricBackend(BackendBase):
         pass
 
 
-class _FabricFileWriter(SpoolingFileWriter):
+class _FabricFileWriter(SpoolingFileWriter[FabricBackend]):
     def commit(self, outcome: FileOutcome) -> None:
         b, spool, path = self.backend, self.spool, self.entry.file_path
         spool.close()

@@ -302,8 +302,8 @@ class ParquetBackend(BackendBase):
         pass
 
 
-class _ParquetFileWriter(SpoolingFileWriter):
-    def __init__(self, backend: object, entry: CatalogEntry, ctx: LedgerContext, spool: Spool) -> None:
+class _ParquetFileWriter(SpoolingFileWriter[ParquetBackend]):
+    def __init__(self, backend: ParquetBackend, entry: CatalogEntry, ctx: LedgerContext, spool: Spool) -> None:
         super().__init__(backend, entry, ctx, None, spool)
 
     def commit(self, outcome: FileOutcome) -> None:

@@ -336,8 +336,9 @@ class SqlWarehouseBackend(BackendBase):
     def _transaction(self, cur: Any, writer: _SqlFileWriter, outcome: FileOutcome, tables: list[str],
                      old_tables: list[str], staged: list[Any], moved: list[tuple[str, list]]) -> None:
         d, path = self.dialect, writer.entry.file_path
-        if d.begin():
-            _execute(cur, d.begin())
+        begin, commit, rollback = d.begin(), d.commit(), d.rollback()
+        if begin:
+            _execute(cur, begin)
         try:
             if writer.replace is not None:
                 for table in [*tables, *old_tables]:
@@ -348,12 +349,12 @@ class SqlWarehouseBackend(BackendBase):
             for sql, params in [*self._reject_statements(writer), *moved]:
                 _execute(cur, sql, params)
             _execute(cur, *self._ledger_insert(writer.entry, outcome, writer.ctx))
-            if d.commit():
-                _execute(cur, d.commit())
+            if commit:
+                _execute(cur, commit)
         except BaseException:
-            if d.rollback():
+            if rollback:
                 try:
-                    _execute(cur, d.rollback())
+                    _execute(cur, rollback)
                 except Exception as exc:  # noqa: BLE001 - keep the original error
                     log.warning("rollback failed for %s: %s", writer.entry.file_name, exc)
             raise
@@ -399,6 +400,6 @@ class SqlWarehouseBackend(BackendBase):
         self._conn.close()
 
 
-class _SqlFileWriter(SpoolingFileWriter):
+class _SqlFileWriter(SpoolingFileWriter[SqlWarehouseBackend]):
     def commit(self, outcome: FileOutcome) -> None:
         self.backend._commit_file(self, outcome)

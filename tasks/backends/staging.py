@@ -14,11 +14,12 @@ import shutil
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tasks.backends import LedgerContext
+from tasks.backends import LedgerContext, PriorLoad
 from tasks.ledger import FILE_LOADS_COLUMNS, RAW_METADATA_COLUMNS, REJECTED_RECORDS_COLUMNS, naive_local
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch, Reject
 
@@ -150,15 +151,18 @@ class Spool:
         shutil.rmtree(self.directory, ignore_errors=True)
 
 
-class SpoolingFileWriter:
+B = TypeVar("B")
+
+
+class SpoolingFileWriter(Generic[B]):
     """The shared half of the non-DuckDB file writers: rows are spooled to local Parquet parts.
 
     ``write`` only spools (with the metadata columns); each backend's ``commit`` then moves the
     spooled parts into the warehouse in its own atomic way and records the ledger row.
     """
 
-    def __init__(self, backend: object, entry: CatalogEntry, ctx: LedgerContext,
-                 replace: object | None, spool: Spool) -> None:
+    def __init__(self, backend: B, entry: CatalogEntry, ctx: LedgerContext,
+                 replace: PriorLoad | None, spool: Spool) -> None:
         self.backend = backend
         self.entry = entry
         self.ctx = ctx

@@ -229,7 +229,7 @@ def _sha256_file(path: Path) -> str:
 def remove_orphans(root: Path) -> list[str]:
     """Remove folders under ``root`` left by killed runs (private call folders holding ``config.txt``
     with the API secret, staged downloads); folders of live runs stay. Returns the names removed."""
-    removed = []
+    removed: list[str] = []
     if not root.is_dir():
         return removed
     for entry in sorted(root.iterdir()):

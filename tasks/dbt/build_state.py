@@ -37,9 +37,11 @@ def needs_build(warehouse: Path, project: str) -> bool:
             "order by build_seq desc nulls last, finished_at desc limit 1", [project]).fetchone()
         if last is None or not last[0]:
             return True
-        newest_seq, newest_time, unsequenced = con.execute(
+        newest = con.execute(
             f"select max(load_seq), max(finished_at), count(*) filter (where load_seq is null) "
             f"from {LEDGER_SCHEMA}.file_loads where status in {DATA_CHANGED}").fetchone()
+    assert newest is not None  # an aggregate without group by returns exactly one row
+    newest_seq, newest_time, unsequenced = newest
     if last[2] is None:  # a build recorded before load_seq existed: compare times, as then
         return newest_time is not None and newest_time > last[1]
     if newest_seq is None:

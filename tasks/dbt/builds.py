@@ -57,7 +57,7 @@ def dbt_work_root(settings: Settings, run_id: str) -> Path:
     return settings.temp_path.resolve() / run_id / "dbt"
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter:  # type: ignore[type-arg]
+def _logger() -> logging.Logger | logging.LoggerAdapter:
     """The Prefect run logger inside a run, else this module's logger."""
     from prefect.exceptions import MissingContextError
     from prefect.logging import get_run_logger

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from importlib import import_module
-from typing import BinaryIO
 
-from tasks.models import CatalogEntry, ParsedBatch, ParseReport
+from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport
 
-Parser = Callable[[BinaryIO, CatalogEntry, ParseReport], Iterator[ParsedBatch]]
+Parser = Callable[[ByteStream, CatalogEntry, ParseReport], Iterator[ParsedBatch]]
 
 PARSERS: dict[str, tuple[str, str]] = {
     "fixed_width": ("tasks.parsers.fixed_width", "parse_fixed_width"),

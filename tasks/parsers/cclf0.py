@@ -8,12 +8,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import BinaryIO
 
 import pyarrow as pa
 
 from tasks.layouts import CCLF0_COLUMNS
-from tasks.models import CatalogEntry, ParsedBatch, ParseReport, Reject
+from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport, Reject
 
 TYPE_TOKEN = re.compile(r"^CCLF[0-9AB]$")
 
@@ -25,7 +24,7 @@ class Declaration:
     record_length: int
 
 
-def parse_cclf0(source: BinaryIO, entry: CatalogEntry, report: ParseReport) -> Iterator[ParsedBatch]:
+def parse_cclf0(source: ByteStream, entry: CatalogEntry, report: ParseReport) -> Iterator[ParsedBatch]:
     assert entry.kind is not None and entry.kind.table
     rows: dict[str, list[str | None]] = {c: [] for c in CCLF0_COLUMNS}
     numbers: list[int] = []

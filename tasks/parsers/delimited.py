@@ -21,13 +21,12 @@ import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 import pyarrow as pa
 
 from tasks.errors import FileRejected
 from tasks.families import KNOWN_COLUMNS
-from tasks.models import METADATA_COLUMNS, CatalogEntry, ParsedBatch, ParseReport, Reject
+from tasks.models import METADATA_COLUMNS, ByteStream, CatalogEntry, ParsedBatch, ParseReport, Reject
 
 BATCH_ROWS = 50_000
 SPOOL_MAX_MEMORY = 8 * 1024 * 1024
@@ -112,13 +111,13 @@ def extra_columns(entry: CatalogEntry) -> dict[str, str | None]:
 
 
 def spool_and_detect(
-    source: BinaryIO, temp_dir: Path | None = None
+    source: ByteStream, temp_dir: Path | None = None
 ) -> tuple[tempfile.SpooledTemporaryFile[bytes], str, bytes]:
     """Copy ``source`` into a spooled temp file; return it (rewound), its encoding, first bytes."""
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)
     spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
-        max_size=SPOOL_MAX_MEMORY, dir=temp_dir
+        max_size=SPOOL_MAX_MEMORY, dir=None if temp_dir is None else str(temp_dir)
     )
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
@@ -200,7 +199,7 @@ def header_problem(raw: Sequence[str], known: frozenset[str] = frozenset()) -> s
 
 
 def parse_csv(
-    source: BinaryIO, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
+    source: ByteStream, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
 ) -> Iterator[ParsedBatch]:
     """Stream one CSV file as batches of ``entry.kind.table`` rows plus rejects."""
     if entry.kind is None or entry.kind.table is None:

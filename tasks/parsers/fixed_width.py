@@ -10,14 +10,13 @@ a reject (mssp_files.md §4.1).
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from tasks.layouts import CCLF7_LONG_LENGTH, CCLF7_LONG_PRESCRIBER, Field, Layout, fixed_width_layout
-from tasks.models import CatalogEntry, ParsedBatch, ParseReport, Reject
+from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport, Reject
 
 CHUNK_BYTES = 16 * 1024 * 1024
 BLANK_PLACEHOLDER = b"This file is intentionally blank"
@@ -25,7 +24,7 @@ SPACE = 32
 PRESCRIBER = "clm_prsbng_prvdr_gnrc_id_num"
 
 
-def parse_fixed_width(source: BinaryIO, entry: CatalogEntry, report: ParseReport) -> Iterator[ParsedBatch]:
+def parse_fixed_width(source: ByteStream, entry: CatalogEntry, report: ParseReport) -> Iterator[ParsedBatch]:
     assert entry.kind is not None and entry.kind.layout and entry.kind.table
     layout = fixed_width_layout(entry.kind.layout)
     cutter = _Cutter(layout)
@@ -42,7 +41,7 @@ def parse_fixed_width(source: BinaryIO, entry: CatalogEntry, report: ParseReport
         yield ParsedBatch(entry.kind.table, cutter.empty(), [])
 
 
-def _line_blocks(source: BinaryIO) -> Iterator[bytes]:
+def _line_blocks(source: ByteStream) -> Iterator[bytes]:
     """Blocks of whole lines, each ending in LF except possibly the very last one."""
     tail = b""
     while True:

@@ -34,7 +34,7 @@ import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 from xml.etree.ElementTree import iterparse
 from xml.parsers import expat
 
@@ -44,7 +44,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 
 from tasks.errors import FileRejected
 from tasks.families import BENCHMARK_SHEETS, MCQM_SHEET_TABLES
-from tasks.models import CatalogEntry, ParsedBatch, ParseReport, Reject
+from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport, Reject
 from tasks.parsers.delimited import clean_value, normalize_headers, rows_to_table
 
 BATCH_ROWS = 50_000
@@ -95,7 +95,7 @@ class _Prolog(Exception):
     pass
 
 
-def _xml_prolog_problem(part: BinaryIO) -> str | None:
+def _xml_prolog_problem(part: ByteStream) -> str | None:
     """Why an XML part is refused (a DOCTYPE or entity declaration), or None.
 
     Declarations can only precede the root element, so parsing stops at the first element.
@@ -146,10 +146,10 @@ def _refuse_declarations(spool: Any, entry: CatalogEntry) -> None:
                 raise FileRejected(entry.file_path, f"workbook part {shown} {problem}: refused")
 
 
-def _open_workbook(source: BinaryIO, entry: CatalogEntry, temp_dir: Path | None = None) -> tuple[Any, Any]:
+def _open_workbook(source: ByteStream, entry: CatalogEntry, temp_dir: Path | None = None) -> tuple[Any, Any]:
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY, dir=temp_dir)
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY, dir=None if temp_dir is None else str(temp_dir))
     shutil.copyfileobj(source, spool)
     try:
         _refuse_declarations(spool, entry)
@@ -169,7 +169,7 @@ def _open_workbook(source: BinaryIO, entry: CatalogEntry, temp_dir: Path | None 
 
 
 def parse_xlsx_sheets(
-    source: BinaryIO, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
+    source: ByteStream, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
 ) -> Iterator[ParsedBatch]:
     """MCQM workbook: one table per known sheet, first row = header, all cells as text."""
     period = entry.kind.attrs.get("period") if entry.kind else None
@@ -262,7 +262,7 @@ def _performance_year(entry: CatalogEntry) -> str | None:
 
 
 def parse_xlsx_cells(
-    source: BinaryIO, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
+    source: ByteStream, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
 ) -> Iterator[ParsedBatch]:
     """BNMRK/AEXPU/QEXPU workbook → one row per value cell, per sheet table."""
     attrs = entry.kind.attrs if entry.kind else {}

@@ -12,11 +12,10 @@ malformed XML rejects the whole file. Element names are matched without namespac
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import BinaryIO
 from xml.parsers import expat
 
 from tasks.errors import FileRejected
-from tasks.models import CatalogEntry, ParsedBatch, ParseReport
+from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport
 from tasks.parsers.delimited import clean_value, rows_to_table
 
 ROOT = "PFDCACOBeneData"
@@ -111,7 +110,7 @@ def _new_parser(handler: _BnexHandler) -> expat.XMLParserType:
     parser.StartDoctypeDeclHandler = refuse_doctype
     parser.EntityDeclHandler = refuse_entity
     parser.SkippedEntityHandler = refuse_entity
-    parser.ExternalEntityRefHandler = lambda *_a: 0  # type: ignore[assignment,return-value]
+    parser.ExternalEntityRefHandler = lambda *_a: 0
     return parser
 
 
@@ -124,7 +123,7 @@ def _batch(handler: _BnexHandler, first_number: int, limit: int | None = None) -
 
 
 def parse_xml_bnex(
-    source: BinaryIO, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
+    source: ByteStream, entry: CatalogEntry, report: ParseReport, batch_rows: int = BATCH_ROWS
 ) -> Iterator[ParsedBatch]:
     """Stream one BNEX XML file: one row per Beneficiary, trailer count to rows_expected."""
     handler = _BnexHandler()

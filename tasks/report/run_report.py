@@ -25,7 +25,7 @@ def write_run_report(settings: Settings, dbt: DbtSummary | None) -> Path | None:
         return None
 
 
-def _logger() -> logging.Logger | logging.LoggerAdapter:  # type: ignore[type-arg]
+def _logger() -> logging.Logger | logging.LoggerAdapter:
     from prefect.exceptions import MissingContextError
     from prefect.logging import get_run_logger
 

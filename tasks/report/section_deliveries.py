@@ -9,7 +9,7 @@ import duckdb
 
 from tasks.report import queries
 from tasks.report.changes import month_label
-from tasks.report.model import Section, Table
+from tasks.report.model import Figure, Section, Table
 from tasks.report.plots import stacked_bars
 from tasks.report.privacy import WITHHELD, format_count, scrub_text
 from tasks.report.warehouse import relation_exists
@@ -87,7 +87,7 @@ def deliveries_section(con: duckdb.DuckDBPyConnection) -> Section:
     return section
 
 
-def _deliveries_figure(rows: list[dict]) -> object:
+def _deliveries_figure(rows: list[dict]) -> Figure:
     by_month: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for r in rows:
         for col, label in STATUS_COLUMNS:

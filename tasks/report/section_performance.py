@@ -58,7 +58,7 @@ def _spending(con: duckdb.DuckDBPyConnection) -> Table:
                expenditure_per_capita, savings_per_capita
         from {_relation(con, 'benchmark_vs_expenditure')}
         order by aco_id, performance_year, period""").fetchall()
-    out = []
+    out: list[tuple[str, ...]] = []
     for aco, year, period, etype, person_years, benchmark, spent, saved in sorted(
             rows, key=lambda r: (r[0], r[1], r[2], _type_order(r[3]))):
         small = is_small(_persons_lower_bound(person_years, period))
@@ -83,7 +83,8 @@ def _reconciliation(con: duckdb.DuckDBPyConnection) -> Table:
             and c.period = r.period and c.enrollment_type = r.enrollment_type
         where r.period like '%Q%'
         order by r.aco_id, r.period""").fetchall()
-    out, flagged = [], set()
+    out: list[tuple[str, ...]] = []
+    flagged: set[int] = set()
     for aco, period, etype, persons, cms, claims, ratio, within in sorted(
             rows, key=lambda r: (r[0], r[1], _type_order(r[2]))):
         small = persons is None or is_small(persons)
