@@ -28,7 +28,12 @@ from tasks.ledger import (
     RAW_METADATA_COLUMNS,
     RAW_SCHEMA,
     REMOVED_MESSAGE,
+    SETTLED_COLUMNS,
+    latest_settled,
+    mark_duplicate,
+    moved_message,
     naive_utc,
+    same_bytes_elsewhere,
     utc_now,
 )
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
@@ -223,19 +228,16 @@ class DuckDBBackend(BackendBase):
 
         Same bytes, table and file date: two deliveries of one content on different dates (a
         participant list unchanged from one performance year to the next) are both kept, since
-        their rows differ by ``file_date``/``file_name`` and downstream models read those."""
-        return cur.execute(
-            f"""with latest as (
-                    select file_path, family, table_name, sha256, status, file_date
-                    from {LEDGER_SCHEMA}.file_loads where status in {SETTLED} and file_path in
-                        (select file_path from {LEDGER_SCHEMA}.file_loads where sha256 = $1)
-                    qualify row_number() over (partition by file_path order by {LATEST_FIRST}) = 1)
-                select file_path, family, table_name from latest
-                where sha256 = $1 and file_path <> $2 and table_name is not distinct from $3
-                  and file_date is not distinct from $4
-                  and status in {CARRIES_ROWS}
-                order by file_path""",
-            [outcome.sha256, outcome.file_path, outcome.table_name, file_date]).fetchall()
+        their rows differ by ``file_date``/``file_name`` and downstream models read those. The rule
+        itself is ``tasks.ledger.same_bytes_elsewhere``, shared with the other backends."""
+        rows = cur.execute(
+            f"""select {', '.join(SETTLED_COLUMNS)} from {LEDGER_SCHEMA}.file_loads
+                where status in {SETTLED} and file_path in
+                    (select file_path from {LEDGER_SCHEMA}.file_loads where sha256 = ?)""",
+            [outcome.sha256]).fetchall()
+        twins = same_bytes_elsewhere(latest_settled(rows).values(), outcome.sha256, outcome.file_path,
+                                     outcome.table_name, file_date)
+        return [(t.file_path, t.family, t.table_name) for t in twins]
 
     def close(self) -> None:
         self._root.close()
@@ -338,23 +340,13 @@ class _DuckDBFileWriter:
         if kept:  # the same bytes already carry rows under a path still in the store
             self.backend._delete_file(self.cur, self.entry.file_path,
                                       [*(self.replace.tables if self.replace else ()), *self.tables])
-            _as_duplicate(outcome, kept[0])
+            mark_duplicate(outcome, kept[0])
         else:
             if self.replace is not None:
                 self.delete_previous()
             for path, family, tables in twins:  # renamed: the rows move here, the old path's go
                 self.backend._remove_file(self.cur, path, family, tables, outcome.sha256, self.ctx.run_id,
-                                          f"no longer in the file store: its rows moved to {self.entry.file_path} "
-                                          "(same bytes)")
+                                          moved_message(self.entry.file_path))
         self.backend._insert_ledger(self.cur, self.entry, outcome, self.ctx)
         self.cur.execute("commit")
         self.committed = True
-
-
-def _as_duplicate(outcome: FileOutcome, other_path: str) -> None:
-    """Turn a file's outcome into ``duplicate``: nothing of it stays loaded."""
-    outcome.status = "duplicate"
-    outcome.rows_loaded = outcome.rows_rejected = 0
-    outcome.rows_expected = None
-    outcome.warnings.clear()
-    outcome.message = f"same bytes as {other_path}, already loaded: no rows loaded again"
