@@ -13,7 +13,6 @@ exact. Root: ``MSSP_OUTPUT_LOCATION`` (``abfss://<workspace>@onelake.dfs.fabric.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import uuid
 from collections.abc import Iterator
@@ -33,8 +32,25 @@ from tasks.backends.staging import (
     ledger_table,
     rejects_table,
 )
-from tasks.ledger import LEDGER_SCHEMA, RAW_SCHEMA, REMOVED_MESSAGE
+from tasks.ledger import (
+    CARRIES_ROWS,
+    LEDGER_SCHEMA,
+    RAW_SCHEMA,
+    REMOVED_MESSAGE,
+    SETTLED_COLUMNS,
+    SettledRow,
+    latest_settled,
+    mark_duplicate,
+    moved_message,
+    same_bytes_elsewhere,
+    utc_now,
+)
 from tasks.models import CatalogEntry, FileOutcome
+
+LEDGER_ROW_SCHEMA = FILE_LOADS_SCHEMA.append(pa.field("load_seq", pa.int64()))
+"""``file_loads`` with ``load_seq`` (added to an older table by ``prepare``): one above the highest,
+counted from ``prepare`` on (the run lock serialises the runs of one output). A file's latest row
+has the highest ``load_seq``, never the latest ``finished_at`` (the clock can step back)."""
 
 
 class FabricBackend(BackendBase):
@@ -44,6 +60,7 @@ class FabricBackend(BackendBase):
         self.root = root.rstrip("/")
         self.options = storage_options or {}
         self._lock = threading.RLock()
+        self._seq: int | None = None
 
     @classmethod
     def from_connection(cls, connection: FabricConnection) -> FabricBackend:
@@ -81,29 +98,71 @@ class FabricBackend(BackendBase):
 
     # --- protocol ----------------------------------------------------------------------------
     def prepare(self) -> None:
-        for name, schema in (("file_loads", FILE_LOADS_SCHEMA), ("rejected_records", REJECTS_SCHEMA)):
-            if self._table(LEDGER_SCHEMA, name) is None:
-                self._append(LEDGER_SCHEMA, name, schema.empty_table())
+        with self._lock:
+            for name, schema in (("file_loads", LEDGER_ROW_SCHEMA), ("rejected_records", REJECTS_SCHEMA)):
+                existing = self._table(LEDGER_SCHEMA, name)
+                if existing is None or schema.names != [f.name for f in existing.schema().fields][:len(schema)]:
+                    self._append(LEDGER_SCHEMA, name, schema.empty_table())  # schema_mode merge: adds load_seq
+            self._seq = max((r.load_seq or 0 for r in self._settled(None).values()), default=0)
 
-    def prior_load(self, file_path: str) -> PriorLoad | None:
+    def _settled(self, file_path: str | None) -> dict[str, SettledRow]:
+        """The latest settled ledger row of every file (of ``file_path`` only, when given)."""
         import pyarrow.compute as pc
 
         ledger = self._table(LEDGER_SCHEMA, "file_loads")
         if ledger is None:
+            return {}
+        rows = ledger.to_pyarrow_table(columns=list(SETTLED_COLUMNS))
+        if file_path is not None:
+            rows = rows.filter(pc.equal(rows["file_path"], file_path))
+        return latest_settled(tuple(r.values()) for r in rows.to_pylist())
+
+    def prior_load(self, file_path: str) -> PriorLoad | None:
+        row = self._settled(file_path).get(file_path)
+        if row is None or row.status not in CARRIES_ROWS:  # removed or duplicate: none of its rows are loaded
             return None
-        rows = ledger.to_pyarrow_table(columns=["file_path", "sha256", "table_name", "status", "finished_at"])
-        mask = pc.and_(pc.equal(rows["file_path"], file_path),
-                       pc.is_in(rows["status"], pa.array(["loaded", "replaced", "unchanged", "removed"])))
-        hits = rows.filter(mask).sort_by([("finished_at", "descending")]).to_pylist()
-        if not hits or hits[0]["status"] == "removed":  # purged by a full refresh: nothing loaded now
-            return None
-        row = hits[0]
-        return PriorLoad(row["sha256"], tuple(t for t in (row["table_name"] or "").split(",") if t),
-                         row["status"])
+        return PriorLoad(row.sha256 or "", tuple(t for t in (row.table_name or "").split(",") if t), row.status)
+
+    def _ledger_row(self, entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext) -> pa.Table:
+        with self._lock:
+            if self._seq is None:
+                self.prepare()
+            self._seq = (self._seq or 0) + 1
+            seq = self._seq
+        row = ledger_table(entry, outcome, ctx, utc_now())
+        return row.append_column(LEDGER_ROW_SCHEMA.field("load_seq"), pa.array([seq], pa.int64()))
 
     def record(self, entry: CatalogEntry | None, outcome: FileOutcome, ctx: LedgerContext) -> None:
         with self._lock:
-            self._append(LEDGER_SCHEMA, "file_loads", ledger_table(entry, outcome, ctx, dt.datetime.now()))
+            self._append(LEDGER_SCHEMA, "file_loads", self._ledger_row(entry, outcome, ctx))
+
+    def twins(self, entry: CatalogEntry, outcome: FileOutcome, present: frozenset[str] | None) -> list[SettledRow]:
+        """Other files whose rows are these same bytes (``tasks.ledger.same_bytes_elsewhere``)."""
+        if present is None or not outcome.sha256 or not outcome.rows_loaded + outcome.rows_rejected:
+            return []  # no duplicate check asked for; empty files are all alike: no twins
+        return same_bytes_elsewhere(self._settled(None).values(), outcome.sha256, entry.file_path,
+                                    outcome.table_name, entry.file_date)
+
+    def duplicate_of(self, entry: CatalogEntry, outcome: FileOutcome, present_paths: frozenset[str]) -> str | None:
+        """The present path whose loaded rows are ``outcome``'s bytes, if any (outside a load)."""
+        return next((t.file_path for t in self.twins(entry, outcome, present_paths)
+                     if t.file_path in present_paths), None)
+
+    def delete_file(self, file_path: str, tables: list[str]) -> None:
+        """Delete one file's rows from ``tables`` and its rejects (one Delta commit per table)."""
+        where = f"file_path = '{file_path.replace(chr(39), chr(39) * 2)}'"
+        for table in [*dict.fromkeys(t for t in tables if t), "rejected_records"]:
+            found = self._table(LEDGER_SCHEMA if table == "rejected_records" else RAW_SCHEMA, table)
+            if found is not None:
+                found.delete(where)
+
+    def remove_file(self, row: SettledRow, run_id: str, message: str) -> None:
+        """A file's rows and rejects go, then its ``removed`` ledger row (the commit record)."""
+        self.delete_file(row.file_path, (row.table_name or "").split(","))
+        outcome = FileOutcome(row.file_path, row.family, row.table_name, "removed", sha256=row.sha256,
+                              message=message)
+        self._append(LEDGER_SCHEMA, "file_loads",
+                     self._ledger_row(None, outcome, LedgerContext(run_id, str(uuid.uuid4()), utc_now())))
 
     @contextmanager
     def file_writer(self, entry: CatalogEntry, ctx: LedgerContext, replace: PriorLoad | None,
@@ -115,28 +174,12 @@ class FabricBackend(BackendBase):
             spool.cleanup()
 
     def purge_missing(self, present_paths: set[str], families: tuple[str, ...], run_id: str = "") -> int:
-        ledger = self._table(LEDGER_SCHEMA, "file_loads")
-        if ledger is None:
-            return 0
-        rows = ledger.to_pyarrow_table(columns=["file_path", "family", "table_name", "sha256", "status",
-                                                "finished_at"]).to_pylist()
-        latest: dict[str, dict] = {}
-        for r in rows:  # the latest settled row per file
-            if r["status"] in ("loaded", "replaced", "unchanged", "removed") and r["family"] in families \
-                    and (r["file_path"] not in latest or latest[r["file_path"]]["finished_at"] <= r["finished_at"]):
-                latest[r["file_path"]] = r
-        gone = [r for path, r in latest.items() if r["status"] != "removed" and path not in present_paths]
+        latest = self._settled(None)
+        gone = [r for path, r in latest.items()
+                if r.family in families and r.status in CARRIES_ROWS and path not in present_paths]
         with self._lock:
-            for r in gone:
-                where = f"file_path = '{r['file_path'].replace(chr(39), chr(39) * 2)}'"
-                for table in [t for t in (r["table_name"] or "").split(",") if t] + ["rejected_records"]:
-                    found = self._table(LEDGER_SCHEMA if table == "rejected_records" else RAW_SCHEMA, table)
-                    if found is not None:
-                        found.delete(where)
-                outcome = FileOutcome(r["file_path"], r["family"], r["table_name"], "removed", sha256=r["sha256"],
-                                      message=REMOVED_MESSAGE)
-                ctx = LedgerContext(run_id, str(uuid.uuid4()), dt.datetime.now())
-                self._append(LEDGER_SCHEMA, "file_loads", ledger_table(None, outcome, ctx, dt.datetime.now()))
+            for row in gone:
+                self.remove_file(row, run_id, REMOVED_MESSAGE)
         return len(gone)
 
     def close(self) -> None:
@@ -150,6 +193,16 @@ class _FabricFileWriter(SpoolingFileWriter[FabricBackend]):
         tables = spool.tables()
         outcome.table_name = ",".join(tables) or outcome.table_name
         with b._lock:
+            twins = b.twins(self.entry, outcome, self.ctx.present_paths)
+            kept = [t.file_path for t in twins if t.file_path in (self.ctx.present_paths or ())]
+            if kept:  # the same bytes already carry rows under a path still in the store: load nothing
+                mark_duplicate(outcome, kept[0])
+                if self.replace is not None:  # a re-issue that became a duplicate: its own old rows go
+                    b.delete_file(path, list(self.replace.tables))
+                b._append(LEDGER_SCHEMA, "file_loads", b._ledger_row(self.entry, outcome, self.ctx))
+                return
+            for twin in twins:  # renamed: the old path goes first (a crash then leaves this path to load)
+                b.remove_file(twin, self.ctx.run_id, moved_message(path))
             for table in tables:  # one Delta commit per table (parts of a table concatenated)
                 parts = [pq.read_table(p.path) for p in spool.parts if p.table == table]
                 rows = pa.concat_tables(parts, promote_options="default")
@@ -159,5 +212,4 @@ class _FabricFileWriter(SpoolingFileWriter[FabricBackend]):
                     old.delete(f"file_path = '{path.replace(chr(39), chr(39) * 2)}'")
             b._replace_file(LEDGER_SCHEMA, "rejected_records",
                             rejects_table(self.rejects, self.entry, self.ctx), path)
-            b._append(LEDGER_SCHEMA, "file_loads",
-                      ledger_table(self.entry, outcome, self.ctx, dt.datetime.now()))
+            b._append(LEDGER_SCHEMA, "file_loads", b._ledger_row(self.entry, outcome, self.ctx))

@@ -612,9 +612,9 @@ def test_bigquery_purge_records_removed_in_one_script_per_file() -> None:
 # --- load order and same bytes (issue 14 items 5 and 8) ----------------------------------------
 
 LOAD_SEQ_BACKENDS = ("duckdb", "parquet_local", "parquet_s3", "redshift_on_duckdb", "databricks_on_duckdb",
-                     "snowflake")
+                     "snowflake", "fabric_local_delta")
 """Backends whose ledger orders a file's rows by ``load_seq`` and that detect the same bytes under two
-names (Fabric and BigQuery still order by time and load both)."""
+names (BigQuery still orders by time and loads both)."""
 ALR_COPY = f"{ALR_DIR}/P.A1234.ACO.QALR.2024Q1.D240415.T0200000_1-1.csv"
 """Another name for ALR_1's delivery: same table, same file date."""
 
@@ -623,6 +623,7 @@ ALR_COPY = f"{ALR_DIR}/P.A1234.ACO.QALR.2024Q1.D240415.T0200000_1-1.csv"
 def test_a_clock_stepped_back_still_picks_the_later_load(name: str, store_root: Path, tmp: Path, tmp_path: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     import datetime as dt
+    import sys
 
     import tasks.backends.duckdb
     import tasks.backends.parquet
@@ -633,7 +634,8 @@ def test_a_clock_stepped_back_still_picks_the_later_load(name: str, store_root: 
         write_store(store_root)
         load(store_root, target, "r1", tmp)
         back = dt.datetime.now(dt.UTC) - dt.timedelta(hours=2)  # a DST fall-back, or NTP stepping the clock
-        for module in (tasks.ingest, tasks.backends.duckdb, tasks.backends.parquet, tasks.backends.sqlwarehouse):
+        for module in (tasks.ingest, tasks.backends.duckdb, tasks.backends.parquet, tasks.backends.sqlwarehouse,
+                       *([sys.modules["tasks.backends.fabric"]] if name.startswith("fabric") else [])):
             monkeypatch.setattr(module, "utc_now", lambda: back)
         (store_root / ALR_1).write_bytes(alr_rows(2, "9ZZ"))
         assert load(store_root, target, "r2", tmp)[ALR_1].status == "replaced"
@@ -681,7 +683,8 @@ def test_a_renamed_file_moves_its_rows_and_the_old_path_is_removed(name: str, st
         assert by_file(target, AALR1) == {ALR_COPY: 5, ALR_2: 4}
 
 
-@pytest.mark.parametrize("name", ("parquet_local", "redshift_on_duckdb", "databricks_on_duckdb", "snowflake"))
+@pytest.mark.parametrize("name", ("parquet_local", "redshift_on_duckdb", "databricks_on_duckdb", "snowflake",
+                                  "fabric_local_delta"))
 def test_an_existing_ledger_gains_load_seq_and_new_rows_outrank_old_ones(name: str, tmp_path: Path) -> None:
     import datetime as dt
 
@@ -701,6 +704,8 @@ def test_an_existing_ledger_gains_load_seq_and_new_rows_outrank_old_ones(name: s
 
                 backend.fs.makedirs(backend._path(LEDGER_SCHEMA, "file_loads"), exist_ok=True)
                 pq.write_table(ledger_table(None, old, old_ctx, future), backend.ledger_path("file_loads", "l0"))
+            elif name.startswith("fabric"):
+                backend._append(LEDGER_SCHEMA, "file_loads", ledger_table(None, old, old_ctx, future))
             else:
                 d = backend.dialect
                 names = ", ".join(d.ident(n) for n, _ in FILE_LOADS_COLUMNS)
