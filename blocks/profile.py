@@ -91,7 +91,8 @@ def profile_overrides(name: str | None) -> dict[str, object]:
     if not name:
         return {}
     try:
-        profile = MsspPipelineProfile.load(name)
+        # Block.load is sync here; its sync/async typing also admits a coroutine
+        profile: MsspPipelineProfile = MsspPipelineProfile.load(name)  # type: ignore[assignment]
     except ValueError:
         raise ConfigError(PROFILE_PARAMETER, f"no MSSP Pipeline Profile block named {name!r}") from None
-    return profile.overrides()  # type: ignore[union-attr]  # Block.load is sync here; its typing admits a coroutine
+    return profile.overrides()

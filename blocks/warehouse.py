@@ -157,10 +157,11 @@ def secret_dict(block: Any) -> dict[str, Any]:
 def token_from_secret(value: Any) -> str:
     """A MotherDuck ``Secret`` may hold the token itself or ``{"token": ...}`` (a dict or its JSON)."""
     if isinstance(value, str):
+        text = value
         try:
-            value = json.loads(value)
+            value = json.loads(text)
         except ValueError:
-            return value
+            return text
     if isinstance(value, dict) and value.get("token"):
         return str(value["token"])
     raise ConfigError("MSSP_WAREHOUSE_BLOCK", "the MotherDuck Secret block holds no token")

@@ -21,8 +21,9 @@ import sys
 
 from prefect import flow, get_run_logger
 from prefect.artifacts import create_markdown_artifact
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext, get_run_context
-from prefect.states import Completed, Failed, State
+from prefect.states import Completed, Failed
 
 from blocks.profile import profile_overrides
 from blocks.warehouse import resolve_connection
@@ -61,7 +62,7 @@ def dbt_only(
     output_type: str | None = None,
     output_location: str | None = None,
     profile_block: str | None = None,
-):
+) -> State:
     """Build dbt/alr, dbt/cclf and dbt/mssp from the loaded raw tables; Failed names the failed nodes."""
     logger = get_run_logger()
     try:
@@ -103,11 +104,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--output-location")
     p.add_argument("--profile-block", help="name of an MsspPipelineProfile block")
     args = p.parse_args(sys.argv[1:] if argv is None else argv)
-    # Prefect's sync/async overloads also admit an Awaitable: called from sync code it is a State
-    state: State = dbt_only(  # type: ignore[assignment]
-        full_refresh=args.full_refresh, demo=args.demo, aco_id=args.aco_id,
-        output_type=args.output_type, output_location=args.output_location,
-        profile_block=args.profile_block, return_state=True)
+    state = dbt_only(full_refresh=args.full_refresh, demo=args.demo, aco_id=args.aco_id,
+                     output_type=args.output_type, output_location=args.output_location,
+                     profile_block=args.profile_block, return_state=True)
     if state.is_failed():
         print(f"run failed: {state.message}", file=sys.stderr)
         return 2 if (state.message or "").startswith("configuration error") else 1

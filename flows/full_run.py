@@ -19,8 +19,9 @@ from typing import Any
 from prefect import flow, get_run_logger, task
 from prefect.artifacts import create_markdown_artifact, create_table_artifact
 from prefect.cache_policies import NO_CACHE
+from prefect.client.schemas.objects import State
 from prefect.context import FlowRunContext, get_run_context
-from prefect.states import Completed, Failed, Pending, State
+from prefect.states import Completed, Failed, Pending
 
 from blocks.warehouse import resolve_connection
 from flows.cclf import cclf_flow
@@ -135,7 +136,7 @@ def full_run(
     output_type: str | None = None,
     output_location: str | None = None,
     profile_block: str | None = None,
-):
+) -> State:
     """Download, load every family, build the dbt projects and publish the run summary.
 
     ``profile_block`` names an ``MsspPipelineProfile`` block of settings overrides (one per ACO);
@@ -371,9 +372,7 @@ def main(argv: list[str] | None = None) -> int:
                       profile_block=args.profile_block)
     interrupt.install()  # Ctrl-C / SIGTERM: one line and exit 130 / 143 within seconds
     try:
-        # Prefect's sync/async overloads also admit an Awaitable: called from sync code it is a State
-        state: State = (run_named(run_name(aco), parameters) if aco  # type: ignore[assignment]
-                        else full_run(**parameters, return_state=True))
+        state = run_named(run_name(aco), parameters) if aco else full_run(**parameters, return_state=True)
     except BaseException as exc:  # after a signal, whatever unwound the flow (a dead server's refusal too)
         if interrupt.interrupted() or isinstance(exc, KeyboardInterrupt):
             interrupt.finish()

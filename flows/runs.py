@@ -67,7 +67,7 @@ def find_run(con: duckdb.DuckDBPyConnection, prefix: str) -> str:
         f"select distinct run_id from {LEDGER_SCHEMA}.file_loads where starts_with(run_id, ?)", [prefix]).fetchall()]
     if len(matches) != 1:
         raise ValueError(f"{'no run' if not matches else f'{len(matches)} runs'} with id {prefix!r}")
-    return matches[0]
+    return str(matches[0])
 
 
 def _dbt_builds(con: duckdb.DuckDBPyConnection) -> dict[str, str]:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
-from tasks.backends import Backend, LedgerContext
+from tasks.backends import Backend, LedgerContext, PriorLoad
 from tasks.containers import open_member
 from tasks.errors import FileRejected, LoadError
 from tasks.ledger import utc_now
@@ -205,7 +205,7 @@ def ingest_entry(
 
 
 def _parse_and_load(entry: CatalogEntry, store: Store, backend: Backend, ctx: LedgerContext,
-                    prior, temp_dir: Path, expect: Expectation | None) -> FileOutcome:
+                    prior: PriorLoad | None, temp_dir: Path, expect: Expectation | None) -> FileOutcome:
     assert entry.kind is not None
     kind = entry.kind
     parser = parser_for(kind.format)

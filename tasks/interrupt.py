@@ -235,7 +235,7 @@ def _count_committed() -> int | None:
                 row = con.execute("select count(*) from mssp_meta.file_loads where run_id = ? and status in "
                                   "('loaded', 'replaced', 'removed')", [_RUN.run_id]).fetchone()
                 assert row is not None  # count(*) returns exactly one row
-                return row[0]
+                return int(row[0])
         except duckdb.CatalogException:
             return 0
         except Exception:

@@ -112,7 +112,8 @@ class Store:
                                   str(info.st_mtime), problem)
 
     def open(self, rel: str, mode: str = "rb") -> IO[bytes]:
-        return self.fs.open(self._full(rel), mode)
+        stream: IO[bytes] = self.fs.open(self._full(rel), mode)
+        return stream
 
     def exists(self, rel: str) -> bool:
         return bool(self.fs.exists(self._full(rel)))

@@ -14,7 +14,7 @@ Connection: the JSON of a Prefect ``Secret`` block ``{"server_hostname", "http_p
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from tasks.backends.connections import DatabricksConnection
@@ -46,7 +46,7 @@ class DatabricksDialect(Dialect):
     def rollback(self) -> None:
         return None
 
-    def create_table(self, schema: str, table: str, columns) -> str:
+    def create_table(self, schema: str, table: str, columns: Sequence[tuple[str, str]]) -> str:
         return super().create_table(schema, table, columns) + " using delta"
 
     def add_column(self, schema: str, table: str, name: str, type_: str) -> str:

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import fsspec
 import pyarrow as pa
@@ -55,6 +56,9 @@ from tasks.ledger import (
     utc_now,
 )
 from tasks.models import CatalogEntry, FileOutcome
+
+if TYPE_CHECKING:
+    import duckdb
 
 log = logging.getLogger(__name__)
 SUCCESS = SETTLED_STATUSES  # the latest of these says what a file's rows are
@@ -343,7 +347,7 @@ def duckdb_path(root: str, *parts: str) -> str:
     return "/".join([root.rstrip("/"), *parts])
 
 
-def register_views(con, root: str) -> list[str]:
+def register_views(con: duckdb.DuckDBPyConnection, root: str) -> list[str]:
     """Create ``raw_data.<table>`` and ``mssp_meta.*`` views over a Parquet root in DuckDB ``con``.
 
     Only committed, current parts are visible (see the module docstring). Returns the raw
@@ -393,7 +397,7 @@ def _duck_columns(schema: pa.Schema) -> list[tuple[str, str]]:
     return [(f.name, names[f.type]) for f in schema]
 
 
-def configure_duckdb_fs(con, root: str) -> None:
+def configure_duckdb_fs(con: duckdb.DuckDBPyConnection, root: str) -> None:
     """Let DuckDB read an ``s3://`` root from the standard AWS environment (incl. AWS_ENDPOINT_URL)."""
     if not root.startswith(("s3://", "s3a://")):
         return

@@ -10,6 +10,7 @@ protocol) is part of the connection, for a private link or a local stand-in (blo
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +52,7 @@ class SnowflakeDialect(Dialect):
 
 
 class SnowflakeBackend(SqlWarehouseBackend):
-    def __init__(self, connect, dialect: Dialect | None = None) -> None:
+    def __init__(self, connect: Callable[[], Any], dialect: Dialect | None = None) -> None:
         super().__init__(connect, dialect or SnowflakeDialect())
 
     @classmethod

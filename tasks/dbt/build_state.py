@@ -43,10 +43,10 @@ def needs_build(warehouse: Path, project: str) -> bool:
     assert newest is not None  # an aggregate without group by returns exactly one row
     newest_seq, newest_time, unsequenced = newest
     if last[2] is None:  # a build recorded before load_seq existed: compare times, as then
-        return newest_time is not None and newest_time > last[1]
+        return newest_time is not None and bool(newest_time > last[1])
     if newest_seq is None:
-        return unsequenced > 0 and newest_time > last[1]
-    return newest_seq > last[2]
+        return unsequenced > 0 and bool(newest_time > last[1])
+    return bool(newest_seq > last[2])
 
 
 def record_build(warehouse: Path, run_id: str, project: str, success: bool, failed_nodes: list[str]) -> None:

@@ -17,6 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.figure import Figure as MplFigure  # noqa: E402
 from matplotlib.ticker import FuncFormatter, MaxNLocator  # noqa: E402
 
@@ -34,7 +35,7 @@ def _dollars(value: float, _pos: object) -> str:
     return f"${value:,.0f}"
 
 
-def _thin_ticks(ax: plt.Axes, labels: Sequence[str]) -> None:
+def _thin_ticks(ax: Axes, labels: Sequence[str]) -> None:
     """At most MAX_TICKS labelled ticks, rotated, so month labels never overlap."""
     step = max(1, math.ceil(len(labels) / MAX_TICKS))
     positions = list(range(0, len(labels), step))
