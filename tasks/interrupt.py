@@ -163,7 +163,7 @@ def _deadline() -> None:
     time.sleep(DEADLINE_SECONDS)
     threading.Thread(target=finish, name="mssp-interrupt-finish", daemon=True).start()
     time.sleep(LAST_WORD_SECONDS)
-    os._exit(_status())
+    _exit()
 
 
 def _status() -> int:
@@ -268,6 +268,22 @@ def _set_state(line: str) -> None:
         pass
 
 
+def _remove_scratch() -> None:
+    """Remove this run's scratch folder: dbt may swallow the interrupt and keep writing its work files."""
+    import shutil
+
+    for _ in range(3):  # a file written during the removal leaves its folder behind: go again
+        if _RUN.temp_dir is None or not _RUN.temp_dir.exists():
+            return
+        shutil.rmtree(_RUN.temp_dir, ignore_errors=True)
+
+
+def _exit() -> NoReturn:
+    """End the process now; the scratch folder goes last, so a dbt thread still writing cannot leave files."""
+    _remove_scratch()
+    os._exit(_status())
+
+
 def finish() -> NoReturn:
     """Print the one line, record it in the API if reachable, and end the process without waiting on Prefect."""
     with _RUN.finishing:  # the main thread and the deadline thread: only one prints
@@ -275,12 +291,9 @@ def finish() -> NoReturn:
         print(line, file=sys.stderr)
         sys.stdout.flush()
         sys.stderr.flush()
-        if _RUN.temp_dir is not None:  # dbt may swallow the interrupt: its work files must not outlive the run
-            import shutil
-
-            shutil.rmtree(_RUN.temp_dir, ignore_errors=True)
+        _remove_scratch()
         report_state(line)  # bounded; prints nothing (Prefect's loggers are off)
-        os._exit(_status())
+        _exit()
 
 
 def exit_status(exc: BaseException | None) -> int:
