@@ -29,6 +29,7 @@ from flows.download import download
 from flows.family import LoadContext, run_family
 from tasks import interrupt
 from tasks.backends import open_backend
+from tasks.backends.connections import WarehouseConnection
 from tasks.catalog import Catalog, build_catalog
 from tasks.dbt.builds import dbt_work_root, run_dbt_builds
 from tasks.demo_run import DEMO_ROOT, demo_overrides
@@ -192,16 +193,16 @@ def _run_stages(settings: Settings, summary: RunSummary, run_id: str, *, demo: b
         pause: dict[str, Any] = {"call_pause_seconds": 0.0, "retry_base_seconds": 0.5} if demo else {}
         with summary.stage("download"):
             summary.download = download(settings, **pause)
+    connection = resolve_connection(settings)  # the warehouse block, read once for the load and dbt
     with summary.stage("catalog+load"):
-        _load_everything(settings, summary, run_id)
+        _load_everything(settings, summary, run_id, connection)
     if summary.errors:  # the output is full or held: dbt and the report would fail the same way
         return None
     work_root = dbt_work_root(settings, run_id)
     try:
         if settings.run_dbt:
             with summary.stage("dbt"):
-                summary.dbt = run_dbt_builds(settings, run_id, work_root=work_root,
-                                             connection=resolve_connection(settings))
+                summary.dbt = run_dbt_builds(settings, run_id, work_root=work_root, connection=connection)
         with summary.stage("report"):
             return write_run_report(settings, summary.dbt)
     finally:
@@ -211,12 +212,13 @@ def _run_stages(settings: Settings, summary: RunSummary, run_id: str, *, demo: b
             get_run_logger().info(f"dbt work files (logs/dbt.log, target/) kept in {work_root}")
 
 
-def _load_everything(settings: Settings, summary: RunSummary, run_id: str) -> None:
+def _load_everything(settings: Settings, summary: RunSummary, run_id: str,
+                     connection: WarehouseConnection) -> None:
     from blocks.store import resolve_storage_options
 
     store = Store(settings.file_store, resolve_storage_options(settings))
     try:
-        backend = open_backend(settings.output_type, connection=resolve_connection(settings))
+        backend = open_backend(settings.output_type, connection=connection)
     except Exception as exc:  # e.g. another process holds the DuckDB file
         _output_error(exc, settings, summary)
         return
