@@ -1,6 +1,6 @@
 """A 10,000-beneficiary ACO year through the whole pipeline, against a DuckDB baseline.
 
-    uv run python benchmarks/full_year.py [--beneficiaries 10000] [--claims-scale 10]
+    uv run python benchmarks/full_year.py [--beneficiaries 10000] [--claims-scale 10] [--store DIR]
 
 Generates a year of CCLF bundles (about 4 million records over all CCLF types with the
 defaults), the ALR and every report family; runs ``python -m flows.full_run --skip-download``
@@ -8,12 +8,15 @@ on it (parse, load, dbt/alr, dbt/cclf, report) and then again with nothing chang
 the same run, the baseline: DuckDB reading each CCLF line whole and cutting the columns with
 ``substring`` (the Tuva loader's approach, no validation, no ledger). Prints per-stage
 seconds (from the run summary, so Prefect's start-up is excluded and shown apart), rows/s,
-the ratio against the baseline, and the peak RSS of the pipeline process tree.
+the ratio against the baseline, the peak RSS of the pipeline process tree, and the dbt models
+that took longest (from the run_results.json the run archives). ``--store DIR`` keeps the
+generated store there and reuses it on the next call (generation is not part of any figure).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import subprocess
@@ -116,20 +119,38 @@ def run_pipeline(store: Path, work: Path) -> tuple[dict[str, float], float, floa
     return timings, wall, peak[0] / 2**30, out
 
 
+def slowest_models(work: Path, top: int = 12) -> list[tuple[float, str]]:
+    """The dbt nodes that took longest in the first run, from the archived run_results.json files."""
+    timed = []
+    for results in sorted((work / "reports" / "dbt").glob("*/target/run_results.json")):
+        project = results.parts[-3]
+        for r in json.loads(results.read_text())["results"]:
+            timed.append((float(r.get("execution_time") or 0.0), f"{project}: {r['unique_id'].split('.', 2)[-1]}"))
+    return sorted(timed, reverse=True)[:top]
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--beneficiaries", type=int, default=10_000)
     p.add_argument("--claims-scale", type=float, default=10.0)
+    p.add_argument("--store", type=Path, help="generate the store here once and reuse it on later calls")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        store = work / "store"
+        store = args.store.resolve() if args.store else work / "store"
+        count_file = store / ".claim_records"
         t = time.perf_counter()
-        claim_records = generate(store, args.beneficiaries, args.claims_scale)
-        print(f"generated {args.beneficiaries:,} beneficiaries, {claim_records:,} CCLF records "
-              f"in {time.perf_counter() - t:.0f} s")
+        if count_file.exists():
+            claim_records = int(count_file.read_text())
+            print(f"reusing {store}: {claim_records:,} CCLF records")
+        else:
+            claim_records = generate(store, args.beneficiaries, args.claims_scale)
+            count_file.write_text(str(claim_records))
+            print(f"generated {args.beneficiaries:,} beneficiaries, {claim_records:,} CCLF records "
+                  f"in {time.perf_counter() - t:.0f} s")
         base_rows, base_seconds = baseline(store, work)
         first, wall, peak, out = run_pipeline(store, work)
+        slowest = slowest_models(work)
         rerun, rerun_wall, _, _ = run_pipeline(store, work)
     load = first.get("catalog+load", 0.0)
     stages = sum(first.values())
@@ -147,6 +168,9 @@ def main() -> None:
     checks = {"end-to-end seconds": stages, "peak RSS GiB": peak, "no-change rerun seconds": sum(rerun.values())}
     for name, value in checks.items():
         print(f"target {name}: {value:.2f} vs {TARGETS[name]} -> {'met' if value <= TARGETS[name] else 'MISSED'}")
+    print("slowest dbt nodes (first run):")
+    for seconds, node in slowest:
+        print(f"  {seconds:6.1f} s  {node}")
     print("\n" + "\n".join(x for x in out.splitlines() if x.startswith("  ") and "rows" in x))
 
 

@@ -67,12 +67,32 @@ def built(tmp_path_factory: pytest.TempPathFactory) -> DbtBuildResult:
             sort_keys=False,
         )
     )
+    # cms_amount's fast DuckDB variant against the plain try_cast it replaces, on awkward texts
+    texts = ", ".join(f"('{t}')" for t in AMOUNT_TEXTS)
+    (project / "models" / "amount_parse_differences.sql").write_text(
+        f"with texts as (select * from (values {texts}) as t(x))\n"
+        + "\nunion all\n".join(
+            f"select x, {scale} as scale from texts where "
+            f"{{{{ mssp_common.cms_amount('x', {scale}) }}}} is distinct from try_cast(x as decimal(38, {scale}))"
+            for scale in (0, 2, 4, 14))
+    )
     settings = load_settings(output_location=str(root / "probe.duckdb"), temp_location=str(root / "tmp"))
     return build_project(project, settings, work_dir=root / "work", use_prefect=False)
 
 
+AMOUNT_TEXTS = ("00000000180.26", "-0000000180.26", "+12.50", "00000000000000000001.00", "1.005", "1.015", "-0.005",
+                "12.345678", ".5", "5.", " 12.3 ", "-", "", "abc", "1e5", "1,000.00", "nan", "inf",
+                "99999999999999999.99", "9999999999999999999999999.99", "0000000000000000000000000000000012.5",
+                "1234567890123456789012345678901234567", "00000000000000000000000000000000000000000000000001.25")
+
+
 def test_model_builds_in_its_verbatim_schema(built: DbtBuildResult) -> None:
-    assert built.row_counts == {"probe.amounts": 3}, built
+    assert built.row_counts["probe.amounts"] == 3, built
+
+
+def test_cms_amount_fast_variant_parses_like_a_plain_try_cast(built: DbtBuildResult) -> None:
+    # the model lists every (text, scale) where the DuckDB variant and try_cast(x as decimal(38, s)) differ
+    assert built.row_counts["probe.amount_parse_differences"] == 0, built
 
 
 def test_expression_is_true_fails_on_null_and_on_false(built: DbtBuildResult) -> None:

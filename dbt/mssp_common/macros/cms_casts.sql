@@ -39,8 +39,22 @@
 {%- endmacro %}
 
 {#- Signed decimal text ('-', '+' or no sign first) -> decimal(38, scale). -#}
-{% macro cms_amount(expr, scale=2) -%}
+{% macro cms_amount(expr, scale=2) %}
+    {{ return(adapter.dispatch('cms_amount', 'mssp_common')(expr, scale)) }}
+{% endmacro %}
+
+{% macro default__cms_amount(expr, scale) -%}
     {{ mssp_common.safe_cast(expr, 'decimal(38, ' ~ scale ~ ')') }}
+{%- endmacro %}
+
+{#- DuckDB parses text into decimal(38) some 30x slower than into decimal(18) (128-bit arithmetic;
+    3.4 s against 0.1 s for 2M CCLF5 amounts): parse narrow, and parse wide only the values that
+    do not fit in 18 digits. Same result for every input (tests/integration/test_dbt_common.py). -#}
+{% macro duckdb__cms_amount(expr, scale) -%}
+    coalesce(
+        cast(try_cast({{ expr }} as decimal(18, {{ scale }})) as decimal(38, {{ scale }})),
+        try_cast({{ expr }} as decimal(38, {{ scale }}))
+    )
 {%- endmacro %}
 
 {#- Integer-like text ('0000000001' = '01' = 1). -#}
