@@ -107,10 +107,10 @@ def test_vars_and_full_refresh_reach_dbt(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_inside_a_flow_nodes_run_as_prefect_tasks(
+def test_inside_a_flow_nodes_run_as_prefect_tasks_when_asked(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_server: None
 ) -> None:
-    """Inside a flow the PrefectDbtRunner path runs each node as a task; failures named."""
+    """With MSSP_DBT_NODE_TASKS, inside a flow the PrefectDbtRunner path runs each node as a task; failures named."""
     from prefect import flow
     from prefect_dbt import PrefectDbtRunner
 
@@ -123,7 +123,7 @@ def test_inside_a_flow_nodes_run_as_prefect_tasks(
 
     monkeypatch.setattr(PrefectDbtRunner, "_call_task", spy)
     project = make_project(tmp_path, broken=True)
-    settings = settings_for(tmp_path)
+    settings = settings_for(tmp_path).model_copy(update={"dbt_node_tasks": True})
 
     @flow
     def run_dbt():  # noqa: ANN202
@@ -135,6 +135,46 @@ def test_inside_a_flow_nodes_run_as_prefect_tasks(
     assert result.row_counts == {"final_schema.counted": 3, "final_schema.good": 2}
     assert {"good", "counted", "broken", "unique_counted_id"} <= set(tasked)
     assert sorted(p.name for p in project.iterdir()) == ["dbt_project.yml", "macros", "models"]
+
+
+@pytest.mark.slow
+def test_inside_a_flow_by_default_no_node_tasks_but_progress_logs_and_failures(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, prefect_server: None, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The default path inside a flow: dbt's own runner (no task per node), models counted as they
+    finish, dbt's error lines in the run's logger, failures still named."""
+    from prefect import flow
+    from prefect_dbt import PrefectDbtRunner
+
+    import tasks.dbt.runner as runner
+
+    def no_node_tasks(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        raise AssertionError("a Prefect task was made for a dbt node")
+
+    monkeypatch.setattr(PrefectDbtRunner, "_call_task", no_node_tasks)
+    steps: list[str] = []
+    real_step = runner.ProgressArtifact.step
+
+    def step(self) -> None:  # noqa: ANN001
+        steps.append("model")
+        real_step(self)
+
+    monkeypatch.setattr(runner.ProgressArtifact, "step", step)
+    project = make_project(tmp_path, broken=True)
+    settings = settings_for(tmp_path)
+    assert settings.dbt_node_tasks is False
+
+    @flow
+    def run_dbt():  # noqa: ANN202
+        return build_project(project, settings)
+
+    with caplog.at_level("WARNING"):
+        result = run_dbt()
+    assert not result.success
+    assert set(result.failed_nodes) == {"broken", "unique_counted_id"}
+    assert result.row_counts == {"final_schema.counted": 3, "final_schema.good": 2}
+    assert len(steps) == 3  # good, counted, broken: every model node that finished, tests not counted
+    assert any("broken" in r.getMessage() and r.levelname == "ERROR" for r in caplog.records)
 
 
 def add_local_package(project: Path) -> None:
