@@ -76,7 +76,6 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
     ``connection``: the warehouse connection the flow resolved (``blocks.warehouse.resolve_connection``).
     """
     from tasks.dbt.build_state import needs_build, record_build
-    from tasks.dbt.runner import build_project
 
     logger = _logger()
     warehouse = Path(settings.output_location) if settings.output_type == "DUCKDB" else None
@@ -90,6 +89,8 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
             skipped.append(project)
             logger.info(f"dbt/{project}: up to date with the ledger, not rebuilt")
             continue
+        from tasks.dbt.runner import build_project  # imports dbt (~1 s): only when a project is owed
+
         work_dir = (work_root or dbt_work_root(settings, run_id)) / project
         result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
                                connection=connection, work_dir=work_dir, **_build_options(settings, project))  # type: ignore[arg-type]

@@ -27,6 +27,27 @@ def test_projects_up_to_date_with_the_ledger_are_skipped(tmp_path: Path) -> None
     assert not (tmp_path / "this-run").exists()  # nothing built, nothing written
 
 
+def test_a_stage_with_nothing_owed_never_imports_dbt(tmp_path: Path) -> None:
+    """Importing dbt costs ~1 s: a no-change run must not pay it (a fresh interpreter tells)."""
+    import subprocess
+    import sys
+
+    warehouse = tmp_path / "w.duckdb"
+    code = (
+        "import sys\n"
+        "from tasks.dbt.build_state import record_build\n"
+        "from tasks.dbt.builds import dbt_projects, run_dbt_builds\n"
+        "from tasks.settings import load_settings\n"
+        f"s = load_settings(output_location={str(warehouse)!r}, temp_location={str(tmp_path)!r})\n"
+        "for p in dbt_projects(s): record_build(s.output_location, 'earlier', p, True, [])\n"
+        "assert run_dbt_builds(s, 'now').skipped == list(dbt_projects(s))\n"
+        "print(sorted(m for m in sys.modules if m == 'dbt' or m.startswith(('dbt.', 'prefect_dbt'))))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2],
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout
+
+
 def test_the_summary_names_failed_and_warned_nodes() -> None:
     summary = RunSummary()
     assert summary.ok and "dbt builds" not in summary.render_text()  # dbt did not run: no dbt section
