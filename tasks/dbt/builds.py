@@ -40,11 +40,17 @@ def dbt_projects(settings: Settings) -> tuple[str, ...]:
 
 
 def _build_options(settings: Settings, project: str) -> dict[str, object]:
-    """Per-project options of ``build_project``: offline Tuva copies its packages and skips the seed download."""
-    if project == TUVA_PROJECT and settings.tuva_packages_dir:
-        return {"packages_from": Path(settings.tuva_packages_dir).expanduser().resolve(),
-                "dbt_vars": TUVA_OFFLINE_VARS}
-    return {}
+    """Per-project options of ``build_project``: offline Tuva copies its packages and skips the seed download;
+    ``MSSP_TUVA_SELECT`` narrows Tuva's build (ours always build whole: the ledger records whole projects)."""
+    options: dict[str, object] = {}
+    if project != TUVA_PROJECT:
+        return options
+    if settings.tuva_packages_dir:
+        options |= {"packages_from": Path(settings.tuva_packages_dir).expanduser().resolve(),
+                    "dbt_vars": TUVA_OFFLINE_VARS}
+    if settings.tuva_select:
+        options["select"] = settings.tuva_select.split()
+    return options
 
 
 def _reported(project: str, row_counts: dict[str, int]) -> dict[str, int]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from tasks.dbt.build_state import record_build
 from tasks.dbt.builds import DBT_PROJECTS, dbt_projects, dbt_work_root, run_dbt_builds
 from tasks.settings import load_settings
@@ -86,3 +88,25 @@ def test_offline_tuva_copies_packages_and_keeps_seeds_empty(tmp_path: Path) -> N
     assert _build_options(offline, "tuva") == {"packages_from": tmp_path.resolve(), "dbt_vars": TUVA_OFFLINE_VARS}
     assert _build_options(offline, "cclf") == {}
     assert TUVA_OFFLINE_VARS["tuva_seeds_offline"] is True
+
+
+def test_the_tuva_selection_reaches_dbts_args_for_tuva_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``MSSP_TUVA_SELECT`` becomes ``--select`` of dbt/tuva's build; alr, cclf and mssp build whole."""
+    from types import SimpleNamespace
+
+    from tasks.dbt import runner
+
+    calls: list[tuple[str, list[str]]] = []
+
+    def fake_invoke(args: list[str], project_dir: Path, *_: object, **__: object) -> SimpleNamespace:
+        calls.append((project_dir.name, list(args)))
+        return SimpleNamespace(success=True, exception=None, result=SimpleNamespace(results=[]))
+
+    monkeypatch.setattr(runner, "_invoke", fake_invoke)
+    settings = load_settings(output_location=str(tmp_path / "w.duckdb"), temp_location=str(tmp_path / "tmp"),
+                             run_tuva=True, tuva_select="+the_tuva_project.core  tag:x")
+    assert run_dbt_builds(settings, "run", force=True).success
+    builds = {project: args for project, args in calls if args[0] == "build"}
+    assert set(builds) == {*DBT_PROJECTS, "tuva"}
+    assert builds["tuva"][builds["tuva"].index("--select") + 1:] == ["+the_tuva_project.core", "tag:x"]
+    assert not [p for p, args in builds.items() if p != "tuva" and "--select" in args]
