@@ -67,7 +67,8 @@ class Settings(BaseSettings):
                                           "terminology seeds stay empty")
     tuva_select: str | None = Field(None, description="a dbt selection for `dbt/tuva` only (`--select`), e.g. "
                                     "`+the_tuva_project.core`: the core models and everything upstream, with "
-                                    "Tuva's input-layer tests (~740 of ~1,280 nodes); unset: build all of Tuva")
+                                    "Tuva's input-layer tests (~740 of ~1,280 nodes; a test runs only if all its parents "
+                                    "are selected); unset: build all of Tuva")
     datahub_cli: str = Field(
         "acoms-cli", validation_alias=AliasChoices("MSSP_DATAHUB_CLI", "MSSP_CLI_PATH"),
         description="CMS's ACO-MS Data Hub client (`acoms-cli`, downloaded from the ACO-MS Data Hub portal): "

@@ -270,6 +270,7 @@ def build_project(
     use_prefect: bool | None = None,
     log_level: DbtLogLevel = "warn",
     packages_from: Path | None = None,
+    indirect_selection: str | None = None,
 ) -> DbtBuildResult:
     """Run ``dbt deps`` (if the project has packages) and ``dbt build`` for one project.
 
@@ -279,13 +280,16 @@ def build_project(
     removed afterwards). ``use_prefect`` (one Prefect task per node) defaults to ``settings.dbt_node_tasks``
     inside a Prefect flow or task run, else False.
     ``packages_from`` (offline): a folder of installed packages copied in instead of ``dbt deps``.
+    ``indirect_selection`` (with ``select``): dbt's ``--indirect-selection`` (``cautious``: only the tests
+    whose parents are all selected).
     """
     if not project_dir.is_absolute():
         raise ValueError(f"dbt project dir must be absolute: {project_dir}")
     try:
         return _build(project_dir, settings, connection=connection,
                       dbt_vars=dbt_vars, full_refresh=full_refresh, select=select,
-                      work_dir=work_dir, use_prefect=use_prefect, log_level=log_level, packages_from=packages_from)
+                      work_dir=work_dir, use_prefect=use_prefect, log_level=log_level, packages_from=packages_from,
+                      indirect_selection=indirect_selection)
     except OSError as exc:  # the work dir's disk full or unwritable: one line naming it
         return DbtBuildResult(project=project_dir.name, success=False, message=os_error_line(exc, work_dir))
 
@@ -325,6 +329,7 @@ def _build(
     use_prefect: bool | None,
     log_level: DbtLogLevel,
     packages_from: Path | None = None,
+    indirect_selection: str | None = None,
 ) -> DbtBuildResult:
     project = project_dir.name
     in_run = _in_prefect_run()
@@ -359,6 +364,8 @@ def _build(
             args += ["--vars", yaml.safe_dump(dict(dbt_vars), default_flow_style=True).strip()]
         if select:
             args += ["--select", *select]
+            if indirect_selection:
+                args += ["--indirect-selection", indirect_selection]
         progress = ProgressArtifact(
             model_count(project_dir) if in_run and not select else 0,
             key=artifact_key(settings.aco_id, f"dbt-{project}-progress"),

@@ -108,5 +108,6 @@ def test_the_tuva_selection_reaches_dbts_args_for_tuva_only(tmp_path: Path, monk
     assert run_dbt_builds(settings, "run", force=True).success
     builds = {project: args for project, args in calls if args[0] == "build"}
     assert set(builds) == {*DBT_PROJECTS, "tuva"}
-    assert builds["tuva"][builds["tuva"].index("--select") + 1:] == ["+the_tuva_project.core", "tag:x"]
-    assert not [p for p, args in builds.items() if p != "tuva" and "--select" in args]
+    assert builds["tuva"][builds["tuva"].index("--select") + 1:] == [
+        "+the_tuva_project.core", "tag:x", "--indirect-selection", "cautious"]
+    assert not [p for p, args in builds.items() if p != "tuva" and {"--select", "--indirect-selection"} & set(args)]
