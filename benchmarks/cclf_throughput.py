@@ -5,8 +5,10 @@
 The baseline is the Tuva loader's approach: DuckDB reads each line whole as one VARCHAR and
 cuts the columns with ``substring`` into a table (no validation, no ledger, no rejects).
 Ours is the pipeline's own path for one CCLF5 file: catalog, sha256, record-length
-validation, numpy cutting, one transaction with the ledger row. Each side runs in its own
-process so peak RSS is its own. Prints rows/s for both, their ratio and peak RSS.
+validation, numpy/Arrow cutting (one batch ahead of the insert, in its own thread), one
+transaction with the ledger row. Each side runs in its own process so peak RSS is its own;
+module imports count on both sides. Prints rows/s for both, their ratio and peak RSS. Other
+work on the machine slows the two-thread baseline more than ours: run it several times.
 """
 
 from __future__ import annotations

@@ -49,8 +49,9 @@ THREADS = 1
 """DuckDB worker threads of the loader's database. Each file's statements still run on the
 thread of the file's load (files of different tables side by side); one thread per insert
 leaves the other core to the parser running a batch ahead (``tasks.parsers.prefetch``). With
-two, an insert of a 16 MB batch split into partial row groups that were merged again at
-commit: a 5M-record CCLF5 file took 30 s of inserts and 1.4 GiB instead of 18 s and 0.65 GiB."""
+two, 16 MB inserts were slower and the commit longer (most likely each thread's partial row
+groups merged at commit): a 5M-record CCLF5 file took 30 s of inserts and 1.4 GiB instead of
+18 s and 0.65 GiB."""
 
 
 def quote(identifier: str) -> str:
