@@ -8,3 +8,11 @@
     } %}
     {{ return(types.get(contract_type, contract_type)) }}
 {% endmacro %}
+
+{#- Snowflake variant (tests/engines/test_snowflake.py): the same types under the names Snowflake's
+    catalog reports back (INTEGER is NUMBER(38,0), DOUBLE is FLOAT, TIMESTAMP is TIMESTAMP_NTZ);
+    the casts are unchanged in effect. -#}
+{% macro snowflake__input_layer_type(contract_type) %}
+    {% set types = {'integer': 'number', 'double': 'float', 'timestamp': 'timestamp_ntz'} %}
+    {{ return(types.get(contract_type, mssp_common.text_type() if contract_type == 'varchar' else contract_type)) }}
+{% endmacro %}

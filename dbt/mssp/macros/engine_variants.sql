@@ -52,3 +52,18 @@
 {% macro postgres__round_number(expr, digits) -%}
     (round(cast({{ expr }} as double precision) * {{ 10 ** digits }}) / {{ 10 ** digits }})
 {%- endmacro %}
+
+{#- concat_ws that skips NULL parts on every engine, used as
+    {% call concat_skip_nulls("'; '") %} part, part, ... {% endcall %}: Snowflake's concat_ws is
+    NULL as soon as one part is NULL (DuckDB, PostgreSQL and Spark skip NULL parts). -#}
+{% macro concat_skip_nulls(separator) -%}
+    {{ return(adapter.dispatch('concat_skip_nulls', 'mssp')(separator, caller())) }}
+{%- endmacro %}
+
+{% macro default__concat_skip_nulls(separator, parts) -%}
+    concat_ws({{ separator }}, {{ parts }})
+{%- endmacro %}
+
+{% macro snowflake__concat_skip_nulls(separator, parts) -%}
+    array_to_string(array_compact(array_construct({{ parts }})), {{ separator }})
+{%- endmacro %}

@@ -102,7 +102,7 @@ select
          when is_loss_threshold_met then -least(-gross_savings * loss_sharing_rate, loss_cap)
          else 0 end", 2) }} as estimated_net_payment,
     parameter_source,
-    concat_ws('; ',
+    {% call concat_skip_nulls("'; '") %}
         'track ' || track_level || ' from var mssp_track (setting MSSP_TRACK)',
         {%- if quality == 1.0 %}
         'quality: the ACO is assumed to meet the quality performance standard (factor 1.0); no final quality score is delivered in any processed file',
@@ -119,5 +119,5 @@ select
         {%- endif %}
         track_assumptions,
         'no prior savings adjustment, regional/risk adjustments as CMS reported them, no sequestration'
-    ) as assumptions
+    {% endcall %} as assumptions
 from met
