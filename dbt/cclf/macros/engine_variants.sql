@@ -16,3 +16,9 @@
     {% set types = {'integer': 'number', 'double': 'float', 'timestamp': 'timestamp_ntz'} %}
     {{ return(types.get(contract_type, mssp_common.text_type() if contract_type == 'varchar' else contract_type)) }}
 {% endmacro %}
+
+{#- Spark/Databricks variant (tests/engines/test_spark.py): INTEGER is reported back as INT. -#}
+{% macro spark__input_layer_type(contract_type) %}
+    {% set types = {'integer': 'int', 'varchar': mssp_common.text_type()} %}
+    {{ return(types.get(contract_type, contract_type)) }}
+{% endmacro %}

@@ -67,3 +67,28 @@
 {% macro snowflake__concat_skip_nulls(separator, parts) -%}
     array_to_string(array_compact(array_construct({{ parts }})), {{ separator }})
 {%- endmacro %}
+
+{#- Spark/Databricks: seed column types `varchar` -> `string` (mssp_common/macros/spark_seeds.sql),
+    then the adapter's own macro (dbt looks in the root project first for every adapter prefix). -#}
+{% macro spark__create_csv_table(model, agate_table) %}
+    {%- do mssp_common.spark_seed_text_types(model) -%}
+    {{ return(dbt.spark__create_csv_table(model, agate_table)) }}
+{% endmacro %}
+
+{% macro databricks__create_csv_table(model, agate_table) %}
+    {%- do mssp_common.spark_seed_text_types(model) -%}
+    {{ return(dbt.databricks__create_csv_table(model, agate_table)) }}
+{% endmacro %}
+
+{#- Spark/Databricks variants (tests/engines/test_spark.py): no try_strptime/strftime there. -#}
+{% macro spark__report_date(expr) -%}
+    coalesce(
+        {{ mssp_common.safe_cast(expr, 'date') }},
+        case when {{ expr }} rlike '^[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}$' then try_to_date({{ expr }}, 'M/d/yyyy') end,
+        case when {{ expr }} rlike '^[0-9]{8}$' then try_to_date({{ expr }}, 'yyyyMMdd') end
+    )
+{%- endmacro %}
+
+{% macro spark__month_period(month_name, year) -%}
+    date_format(try_to_date(concat({{ month_name }}, ' ', {{ year }}), 'MMMM yyyy'), 'yyyy-MM')
+{%- endmacro %}
