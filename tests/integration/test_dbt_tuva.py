@@ -6,8 +6,10 @@ dbt/alr, dbt/cclf, dbt/mssp, then dbt/tuva offline: the package set vendored in
 ``dbt deps``) and Tuva's terminology seeds stay empty (see that folder's README), so only what
 does not need terminology is asserted: the core models built, Tuva's input-layer tests pass,
 ``tuva_core.medical_claim`` carries our claim lines and paid total, and Tuva's member months are
-``alr.enrollment``'s enrolled months. Slow (several minutes, most of it Tuva's ~600 models):
-the measured times are printed (``-s``).
+``alr.enrollment``'s enrolled months. Only what those assert is built: ``MSSP_TUVA_SELECT`` is
+``+the_tuva_project.core`` (core and everything upstream with their tests, Tuva's input-layer tests
+among them: ~740 of Tuva's ~1,280 nodes, no marts). Slow (minutes, most of it dbt's per-node
+overhead): the measured times are printed (``-s``).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ pytestmark = [pytest.mark.dbt, pytest.mark.slow, pytest.mark.timeout(3600)]
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 VENDOR = PROJECT_ROOT.parent / "shared" / "vendor" / "dbt" / "dbt_packages"
 ACO = "A9999"
+TUVA_SELECT = "+the_tuva_project.core"  # what the tests below assert on, and no more
 MONTHS_OF_SPANS = """
     select distinct {person} as person_id, strftime(unnest(generate_series(
         date_trunc('month', enrollment_start_date), date_trunc('month', enrollment_end_date),
@@ -55,6 +58,7 @@ def tuva_run(prefect_server: None, tmp_path_factory: pytest.TempPathFactory) -> 
     with pytest.MonkeyPatch.context() as env:
         env.setenv("MSSP_TUVA_PACKAGES_DIR", str(VENDOR))
         env.setenv("MSSP_TEMP_LOCATION", str(root / "tmp"))
+        env.setenv("MSSP_TUVA_SELECT", TUVA_SELECT)
         started = time.perf_counter()
         state = full_run(skip_download=True, run_tuva=True, aco_id=ACO, file_store=str(root / "store"),
                          output_location=str(warehouse), return_state=True)
@@ -72,7 +76,9 @@ def test_the_run_completes_with_tuva_built_and_reports_its_time(tuva_run: TuvaRu
     assert tuva_run.completed, tuva_run.message
     results = json.loads(tuva_run.tuva_results.read_text())  # the report keeps Tuva's results like ours
     statuses = [r["status"] for r in results["results"]]
-    assert statuses.count("success") > 300 and not {"error", "fail"} & set(statuses)
+    # the selection: ~245 models and 23 seeds succeed (the whole of Tuva: 1,255 nodes; the marts are not built)
+    assert statuses.count("success") > 250 and not {"error", "fail"} & set(statuses)
+    assert len(statuses) < 1000
     print(f"\npipeline run with Tuva: {tuva_run.seconds:.0f} s; dbt build of dbt/tuva: "
           f"{results['elapsed_time']:.0f} s, {len(statuses)} nodes")
     built = {r["unique_id"].rsplit(".", 1)[1] for r in results["results"] if r["status"] == "success"}
