@@ -12,6 +12,7 @@ MotherDuck with the token in the environment, Fabric's Delta root) come from
 from __future__ import annotations
 
 import os
+from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, SecretStr
@@ -116,7 +117,7 @@ class SnowflakeConnection(_Connection):
             load_pem_private_key,
         )
 
-        pem = (open(self.private_key_path, "rb").read() if self.private_key_path
+        pem = (Path(self.private_key_path).read_bytes() if self.private_key_path
                else self.private_key.get_secret_value().encode())  # type: ignore[union-attr]
         secret = self.private_key_passphrase or self.password
         key = load_pem_private_key(pem, password=secret.get_secret_value().encode() if secret else None)

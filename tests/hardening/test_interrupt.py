@@ -61,9 +61,10 @@ def _cli_env(workdir: Path, api: dict[str, str] | None, **extra: str) -> dict[st
 
 def start_demo(workdir: Path, api: dict[str, str] | None, *flags: str, **extra: str) -> subprocess.Popen[str]:
     workdir.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen([sys.executable, "-m", "flows.full_run", "--demo", *flags], cwd=workdir,
-                            env=_cli_env(workdir, api, **extra), stdout=subprocess.DEVNULL,
-                            stderr=open(workdir / "stderr.txt", "w"), text=True, start_new_session=True)
+    with open(workdir / "stderr.txt", "w") as stderr:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen([sys.executable, "-m", "flows.full_run", "--demo", *flags], cwd=workdir,
+                                env=_cli_env(workdir, api, **extra), stdout=subprocess.DEVNULL,
+                                stderr=stderr, text=True, start_new_session=True)
 
 
 def run_demo(workdir: Path, api: dict[str, str] | None, *flags: str) -> subprocess.CompletedProcess[str]:

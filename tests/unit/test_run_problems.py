@@ -45,4 +45,6 @@ def test_a_warehouse_held_by_another_process_is_named(tmp_path: Path) -> None:
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:  # the pipe: left open it is a ResourceWarning at GC
+            holder.stdout.close()
         time.sleep(0.1)
