@@ -65,7 +65,11 @@ def refusal(info: zipfile.ZipInfo, max_ratio: int) -> str | None:
 def _spool(source: IO[bytes], temp_dir: Path) -> IO[bytes]:
     temp_dir.mkdir(parents=True, exist_ok=True)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=str(temp_dir))
-    shutil.copyfileobj(source, spool, 1024 * 1024)
+    try:
+        shutil.copyfileobj(source, spool, 1024 * 1024)
+    except BaseException:  # e.g. the temp location full: close now, not at garbage collection
+        spool.close()
+        raise
     spool.seek(0)
     return spool
 

@@ -122,15 +122,19 @@ def spool_and_detect(
     decoder = codecs.getincrementaldecoder("utf-8")()
     utf8 = True
     head = b""
-    while chunk := source.read(_CHUNK):
-        if len(head) < 4096:
-            head += chunk[: 4096 - len(head)]
-        spool.write(chunk)
-        if utf8:
-            try:
-                decoder.decode(chunk)
-            except UnicodeDecodeError:
-                utf8 = False
+    try:
+        while chunk := source.read(_CHUNK):
+            if len(head) < 4096:
+                head += chunk[: 4096 - len(head)]
+            spool.write(chunk)
+            if utf8:
+                try:
+                    decoder.decode(chunk)
+                except UnicodeDecodeError:
+                    utf8 = False
+    except BaseException:  # e.g. the temp location full: close now, not at garbage collection
+        spool.close()
+        raise
     if utf8:
         try:
             decoder.decode(b"", final=True)

@@ -150,10 +150,10 @@ def _open_workbook(source: ByteStream, entry: CatalogEntry, temp_dir: Path | Non
     if temp_dir is not None:
         temp_dir.mkdir(parents=True, exist_ok=True)
     spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY, dir=None if temp_dir is None else str(temp_dir))
-    shutil.copyfileobj(source, spool)
     try:
+        shutil.copyfileobj(source, spool)
         _refuse_declarations(spool, entry)
-    except FileRejected:
+    except BaseException:  # rejected, or the temp location full: close now, not at garbage collection
         spool.close()
         raise
     spool.seek(0)
