@@ -181,9 +181,11 @@ def test_sigint_during_load_stops_and_a_rerun_resumes(api_env, clean_rows, tmp_p
 @pytest.mark.slow
 @pytest.mark.timeout(1800)
 def test_sigterm_during_download_stops_and_a_rerun_resumes(api_env, clean_rows, tmp_path: Path) -> None:
-    proc = start_demo(tmp_path, api_env, "--no-dbt")
+    # each Data Hub call takes 1 s more (the fake's latency knob), so the download certainly lasts past
+    # the signal: in a fresh-clone CI run the demo's download once ended within the 3 s below
+    proc = start_demo(tmp_path, api_env, "--no-dbt", FAKE_DATAHUB_LATENCY="1")
     wait_for_stage(proc, tmp_path, "download")
-    time.sleep(3)  # the demo's download takes tens of seconds: signalled while it holds the state lock
+    time.sleep(3)  # signalled while the download holds the state lock
     stopped = stop(proc, tmp_path, signal.SIGTERM, group=False)
     assert_stopped_cleanly(stopped, signal.SIGTERM, "download")
     assert committed_in_line(stopped.last_line) == 0
