@@ -139,10 +139,9 @@ def _settle_if_all_unchanged(entries: list[CatalogEntry], ctx: LoadContext) -> l
     known = ctx.backend.known_unchanged(entries)
     if any(e.file_path not in known for e in entries):
         return None
-    settled, remaining = settle_unchanged(entries, ctx.backend, run_id=ctx.run_id, full_refresh=False)
+    settled, _ = settle_unchanged(entries, ctx.backend, run_id=ctx.run_id, full_refresh=False, known=known)
     get_run_logger().info(f"{len(settled)} files unchanged since their last load (fingerprint), not read")
-    # the same ledger query twice leaves nothing remaining; were it to, those files still load here
-    return settled + (ingest_many(remaining, ctx) if remaining else [])
+    return settled
 
 
 def result_line(family: str, outcomes: Sequence[FileOutcome]) -> str:

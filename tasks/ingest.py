@@ -103,17 +103,18 @@ def _summarise(outcome: FileOutcome, report: ParseReport, reasons: list[str], ex
     outcome.message = message or None
 
 
-def settle_unchanged(entries: list[CatalogEntry], backend: Backend, *, run_id: str, full_refresh: bool
-                     ) -> tuple[list[FileOutcome], list[CatalogEntry]]:
+def settle_unchanged(entries: list[CatalogEntry], backend: Backend, *, run_id: str, full_refresh: bool,
+                     known: dict[str, PriorLoad] | None = None) -> tuple[list[FileOutcome], list[CatalogEntry]]:
     """Record as ``unchanged``, without reading them, the files whose cheap fingerprint (zip CRC-32
     and sizes, or size and modification time) matches the one seen with their last good sha256.
 
     Returns (outcomes of the settled files, the entries still to ingest). A backend that keeps
-    no fingerprints settles nothing: every file is hashed as before.
+    no fingerprints settles nothing: every file is hashed as before. ``known``: the result of
+    ``backend.known_unchanged(entries)`` when the caller already has it.
     """
     if full_refresh:
         return [], list(entries)
-    settled = backend.known_unchanged(entries)
+    settled = backend.known_unchanged(entries) if known is None else known
     outcomes = []
     for entry in entries:
         prior = settled.get(entry.file_path)
