@@ -91,7 +91,9 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
     rows: dict[str, int] = {}
     skipped: list[str] = []
     for project in dbt_projects(settings):
-        owed = force or settings.full_refresh or results or warehouse is None or needs_build(warehouse, project)
+        selection = settings.tuva_select if project == TUVA_PROJECT else None
+        owed = (force or settings.full_refresh or results or warehouse is None
+                or needs_build(warehouse, project, selection))
         if not owed:
             skipped.append(project)
             logger.info(f"dbt/{project}: up to date with the ledger, not rebuilt")
@@ -102,7 +104,7 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
         result = build_project(PROJECT_ROOT / "dbt" / project, settings, full_refresh=settings.full_refresh,
                                connection=connection, work_dir=work_dir, **_build_options(settings, project))  # type: ignore[arg-type]
         if warehouse is not None:
-            record_build(warehouse, run_id, project, result.success, list(result.failed_nodes))
+            record_build(warehouse, run_id, project, result.success, list(result.failed_nodes), selection)
         results[project] = result
         run_results.append(work_dir / "target" / "run_results.json")
         rows.update(_reported(project, result.row_counts))

@@ -35,3 +35,18 @@ def test_builds_are_owed_until_a_good_build_follows_the_last_load(tmp_path: Path
     add_load(warehouse, "replaced")
     assert needs_build(warehouse, "alr")  # a re-issued file was committed after the build
     assert needs_build(warehouse, "cclf")
+
+
+def test_a_build_narrowed_by_a_selection_covers_that_selection_only(tmp_path: Path) -> None:
+    warehouse = tmp_path / "mssp.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        for statement in LEDGER_DDL:
+            con.execute(statement)
+    add_load(warehouse, "loaded")
+    record_build(warehouse, "r1", "tuva", True, [], selection="+the_tuva_project.core")
+    assert not needs_build(warehouse, "tuva", " +the_tuva_project.core ")  # same selection, any spacing
+    assert needs_build(warehouse, "tuva")  # the whole project was never built
+    assert needs_build(warehouse, "tuva", "+the_tuva_project.financial_pmpm")  # widened or moved
+    record_build(warehouse, "r2", "tuva", True, [])
+    assert not needs_build(warehouse, "tuva") and not needs_build(warehouse, "tuva", "")
+    assert not needs_build(warehouse, "tuva", "+the_tuva_project.core")  # a whole build covers any selection
