@@ -21,15 +21,3 @@
             then try_to_date({{ expr }}, 'M/d/yyyy')
     end
 {%- endmacro %}
-
-{#- Spark/Databricks: seed column types `varchar` -> `string` (mssp_common/macros/spark_seeds.sql),
-    then the adapter's own macro (dbt looks in the root project first for every adapter prefix). -#}
-{% macro spark__create_csv_table(model, agate_table) %}
-    {%- do mssp_common.spark_seed_text_types(model) -%}
-    {{ return(dbt.spark__create_csv_table(model, agate_table)) }}
-{% endmacro %}
-
-{% macro databricks__create_csv_table(model, agate_table) %}
-    {%- do mssp_common.spark_seed_text_types(model) -%}
-    {{ return(dbt.databricks__create_csv_table(model, agate_table)) }}
-{% endmacro %}
