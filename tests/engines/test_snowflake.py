@@ -140,8 +140,10 @@ def test_dbt_compiles_on_fakesnow_with_snowflake_variants(reference: Reference, 
             cur.execute(f"create table {kwargs['database']}.{schema}.{table} "
                         f"({', '.join(c + ' varchar' for c in cols)})")
         con.close()
-        compiled = compile_on(dbt_output(kwargs), tmp_path)
-    alr, cclf = compiled_sql(compiled["alr"]), compiled_sql(compiled["cclf"])
+        compiled = compile_on(dbt_output(kwargs), tmp_path, projects=BUILT)
+    alr, cclf, mssp = (compiled_sql(compiled[p]) for p in BUILT)
     assert "regexp_substr(" in alr and "try_to_date(" in alr  # snowflake__alr_regex_group / alr_date
     assert "regexp_substr(" in cclf and "regexp_extract(" not in cclf  # snowflake__regex_group
+    # snowflake__report_date / month_period: no DuckDB-only date functions reach Snowflake
+    assert "try_to_date(" in mssp and "try_strptime(" not in mssp and "strftime(" not in mssp
     assert "does not exist: no rows" not in alr  # the raw tables were seen: full staging branches

@@ -68,18 +68,6 @@
     array_to_string(array_compact(array_construct({{ parts }})), {{ separator }})
 {%- endmacro %}
 
-{#- Spark/Databricks: seed column types `varchar` -> `string` (mssp_common/macros/spark_seeds.sql),
-    then the adapter's own macro (dbt looks in the root project first for every adapter prefix). -#}
-{% macro spark__create_csv_table(model, agate_table) %}
-    {%- do mssp_common.spark_seed_text_types(model) -%}
-    {{ return(dbt.spark__create_csv_table(model, agate_table)) }}
-{% endmacro %}
-
-{% macro databricks__create_csv_table(model, agate_table) %}
-    {%- do mssp_common.spark_seed_text_types(model) -%}
-    {{ return(dbt.databricks__create_csv_table(model, agate_table)) }}
-{% endmacro %}
-
 {#- Spark/Databricks variants (tests/engines/test_spark.py): no try_strptime/strftime there. -#}
 {% macro spark__report_date(expr) -%}
     coalesce(
@@ -91,4 +79,19 @@
 
 {% macro spark__month_period(month_name, year) -%}
     date_format(try_to_date(concat({{ month_name }}, ' ', {{ year }}), 'MMMM yyyy'), 'yyyy-MM')
+{%- endmacro %}
+
+{#- Snowflake variants: no try_strptime/strftime there; explicit formats (a bare try_to_date of a
+    digit string reads it as epoch seconds). The month name goes through the portable CASE. -#}
+{% macro snowflake__report_date(expr) -%}
+    {%- set txt = "trim(cast(" ~ expr ~ " as varchar))" -%}
+    coalesce(
+        try_to_date({{ txt }}, 'YYYY-MM-DD'),
+        case when regexp_like({{ txt }}, '[0-9]{1,2}/[0-9]{1,2}/[0-9]{4}') then try_to_date({{ txt }}, 'MM/DD/YYYY') end,
+        case when regexp_like({{ txt }}, '[0-9]{8}') then try_to_date({{ txt }}, 'YYYYMMDD') end
+    )
+{%- endmacro %}
+
+{% macro snowflake__month_period(month_name, year) -%}
+    {{ return(mssp.postgres__month_period(month_name, year)) }}
 {%- endmacro %}
