@@ -25,7 +25,8 @@ from tests.integration.prefect_server import fresh_project, prefect_cli, prefect
 
 POOL = "mssp-process"
 DEPLOYMENTS = {
-    "mssp-full-run/monthly": ("0 6 20 * *", {"run_dbt": True, "skip_download": False, "demo": False}),
+    "mssp-full-run/monthly": ("0 6 20 * *", {"run_dbt": True, "run_tuva": None, "skip_download": False,
+                                              "demo": False}),
     "mssp-full-run/weekly": ("0 6 * * 1", {"run_dbt": False, "skip_download": False, "demo": False}),
     "mssp-dbt-only/on-demand": (None, {"full_refresh": False, "demo": False}),
     "mssp-full-run/smoke": (None, {"demo": True, "run_dbt": True}),
@@ -101,7 +102,7 @@ def test_deploy_all_creates_the_deployments_with_schedules_and_limits(deployed: 
         assert step == {"prefect.deployments.steps.set_working_directory": {"directory": str(deployed.project)}}
     assert found["mssp-full-run/monthly"].work_queue_name == "mssp-runs"
     assert set(found["mssp-full-run/weekly"].parameter_openapi_schema["properties"]) >= {
-        "families", "full_refresh", "skip_download", "run_dbt"}
+        "families", "full_refresh", "skip_download", "run_dbt", "run_tuva"}
 
 
 @pytest.mark.e2e
