@@ -106,7 +106,8 @@ def resolve_connection(settings: Settings, load_block: BlockLoader | None = None
     output_type = settings.output_type
     name = settings.warehouse_block
     if not name or output_type in ("DUCKDB", "PARQUET"):  # a block named for these is not used
-        return local_connection(output_type, settings.output_location)
+        return local_connection(output_type, settings.output_location,
+                                duckdb_memory_limit=settings.duckdb_memory_limit)
     try:
         block = (load_block or block_loader(output_type))(name)
     except ValueError:

@@ -28,6 +28,7 @@ DEMO_ACO_ID = "A9999"
 ENV_PREFIX = "MSSP_"
 # Other names accepted for a setting: Tuva's cms_mssp_pipeline calls the Data Hub client MSSP_CLI_PATH.
 ALIASES = {"MSSP_CLI_PATH": "datahub_cli"}
+DUCKDB_MEMORY_LIMIT = "1GB"  # benchmarks/full_year.py measures the peak RSS it gives
 
 
 def _doc(default: str) -> dict[str, Any]:
@@ -47,6 +48,11 @@ class Settings(BaseSettings):
     output_location: str = Field("./data/mssp.duckdb", description="DuckDB file, or Parquet root (local or URL); "
                                  "must not lie inside the file store")
     temp_location: str = Field("./data/tmp", description="scratch space; a run removes only its own folder")
+    duckdb_memory_limit: str = Field(
+        DUCKDB_MEMORY_LIMIT, pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
+        description="memory limit of the embedded DuckDB in the loader and in the dbt builds (outputs `DUCKDB`, "
+                    "`PARQUET`); past it DuckDB spills to disk next to the database. Each holds up to this much "
+                    "at once, one after the other")
     full_refresh: bool = Field(False, description="reload every file from the store; drop rows of files no "
                                "longer there")
     start_year: int = Field(default_factory=lambda: dt.date.today().year - 1, ge=2012, le=2100,
@@ -67,8 +73,8 @@ class Settings(BaseSettings):
                                           "terminology seeds stay empty")
     tuva_select: str | None = Field(None, description="a dbt selection for `dbt/tuva` only (`--select`), e.g. "
                                     "`+the_tuva_project.core`: the core models and everything upstream, with "
-                                    "Tuva's input-layer tests (~740 of ~1,280 nodes; a test runs only if all its parents "
-                                    "are selected); unset: build all of Tuva")
+                                    "Tuva's input-layer tests (~740 of ~1,280 nodes; a test runs only if all its "
+                                    "parents are selected); unset: build all of Tuva")
     datahub_cli: str = Field(
         "acoms-cli", validation_alias=AliasChoices("MSSP_DATAHUB_CLI", "MSSP_CLI_PATH"),
         description="CMS's ACO-MS Data Hub client (`acoms-cli`, downloaded from the ACO-MS Data Hub portal): "
@@ -118,6 +124,7 @@ _FIELD_HINTS = {
     "download_mode": "allowed: incremental, full, skip",
     "aco_id": "expected a letter and four digits, e.g. A1234",
     "families": "allowed: " + ", ".join(FAMILIES),
+    "duckdb_memory_limit": "expected a size such as 768MB or 2GB",
 }
 
 

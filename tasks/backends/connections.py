@@ -18,6 +18,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from tasks.errors import ConfigError
+from tasks.settings import DUCKDB_MEMORY_LIMIT
 
 MOTHERDUCK_TOKEN_ENV = "motherduck_token"
 CONNECTION_ENV = {
@@ -35,8 +36,11 @@ class _Connection(BaseModel):
 
 
 class DuckDBConnection(_Connection):
+    """``memory_limit``: the loader's DuckDB (``MSSP_DUCKDB_MEMORY_LIMIT``; dbt's reads the setting)."""
+
     output_type: Literal["DUCKDB"] = "DUCKDB"
     path: str
+    memory_limit: str = DUCKDB_MEMORY_LIMIT
 
 
 class ParquetConnection(_Connection):
@@ -224,10 +228,11 @@ def motherduck_path(location: str) -> str:
     return location if location.startswith("md:") else f"md:{location}"
 
 
-def local_connection(output_type: str, location: str) -> WarehouseConnection:
+def local_connection(output_type: str, location: str, *,
+                     duckdb_memory_limit: str = DUCKDB_MEMORY_LIMIT) -> WarehouseConnection:
     """The connection of an output that needs no block; ConfigError naming what is missing."""
     if output_type == "DUCKDB":
-        return DuckDBConnection(path=location)
+        return DuckDBConnection(path=location, memory_limit=duckdb_memory_limit)
     if output_type == "PARQUET":
         return ParquetConnection(root=location)
     if output_type == "MOTHERDUCK":

@@ -37,6 +37,7 @@ from tasks.ledger import (
     utc_now,
 )
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
+from tasks.settings import DUCKDB_MEMORY_LIMIT
 
 META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
 SETTLED = "('loaded', 'replaced', 'unchanged', 'removed', 'duplicate')"
@@ -44,7 +45,6 @@ SETTLED = "('loaded', 'replaced', 'unchanged', 'removed', 'duplicate')"
 ``loaded``/``replaced``/``unchanged`` mean the file's rows are in the warehouse."""
 CARRIES_ROWS = ("loaded", "replaced", "unchanged")
 LATEST_FIRST = "load_seq desc nulls last, finished_at desc"  # see tasks.ledger.LOAD_SEQ_DDL
-MEMORY_LIMIT = "1GB"
 THREADS = 1
 """DuckDB worker threads of the loader's database. Each file's statements still run on the
 thread of the file's load (files of different tables side by side); one thread per insert
@@ -71,16 +71,16 @@ def arrow_to_sql_type(t: pa.DataType) -> str:
 class DuckDBBackend(BackendBase):
     @classmethod
     def from_connection(cls, connection: DuckDBConnection) -> DuckDBBackend:
-        return cls(connection.path)
+        return cls(connection.path, memory_limit=connection.memory_limit)
 
-    def __init__(self, location: str) -> None:
+    def __init__(self, location: str, *, memory_limit: str = DUCKDB_MEMORY_LIMIT) -> None:
         self.location = location
         if not location.startswith("md:"):
             Path(location).parent.mkdir(parents=True, exist_ok=True)
         # insertion order inside a raw table carries no meaning (file_row_number does)
         # and a memory limit keeps a large load within a small machine (DuckDB spills past it)
         self._root = duckdb.connect(location, config={"preserve_insertion_order": False,
-                                                      "memory_limit": MEMORY_LIMIT, "threads": THREADS})
+                                                      "memory_limit": memory_limit, "threads": THREADS})
         self._guard = threading.Lock()
         self._table_locks: dict[str, threading.Lock] = {}
         self._columns: dict[str, list[str]] = {}

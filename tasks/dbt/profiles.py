@@ -37,8 +37,14 @@ from tasks.errors import ConfigError
 from tasks.settings import Settings
 
 DBT_THREADS = 2
-DUCKDB_SETTINGS = {"memory_limit": "1GB", "preserve_insertion_order": False}
-"""dbt-duckdb spills to disk past this instead of growing toward 80% of the machine's RAM."""
+
+
+def duckdb_settings(settings: Settings) -> dict[str, Any]:
+    """dbt-duckdb's settings: spill to disk past ``MSSP_DUCKDB_MEMORY_LIMIT`` instead of growing
+    toward 80% of the machine's RAM."""
+    return {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": False}
+
+
 TARGET_SCHEMA = "main"  # dbt/alr and dbt/cclf put their models in custom schemas (alr, input_layer, ...)
 
 Builder = Callable[[Settings, Any], dict[str, Any]]
@@ -59,7 +65,7 @@ def dbt_duckdb_path(settings: Settings) -> str:
 def _duckdb(settings: Settings, c: DuckDBConnection) -> dict[str, Any]:
     path = Path(c.path).expanduser().resolve()
     return {"type": "duckdb", "path": str(path), "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
-            "settings": DUCKDB_SETTINGS}
+            "settings": duckdb_settings(settings)}
 
 
 def _parquet(settings: Settings, c: ParquetConnection) -> dict[str, Any]:
@@ -67,7 +73,7 @@ def _parquet(settings: Settings, c: ParquetConnection) -> dict[str, Any]:
     if not is_remote(root):
         root = str(Path(root.removeprefix("file://")).expanduser().resolve())
     return {"type": "duckdb", "path": dbt_duckdb_path(settings), "schema": TARGET_SCHEMA,
-            "threads": DBT_THREADS, "settings": DUCKDB_SETTINGS,
+            "threads": DBT_THREADS, "settings": duckdb_settings(settings),
             "plugins": [{"module": "tasks.dbt.profiles", "config": {"parquet_root": root}}]}
 
 
@@ -165,7 +171,8 @@ def dbt_profile(settings: Settings, connection: WarehouseConnection | None = Non
     ``MSSP_WAREHOUSE_BLOCK``.
     """
     if connection is None:
-        connection = local_connection(settings.output_type, settings.output_location)
+        connection = local_connection(settings.output_type, settings.output_location,
+                                      duckdb_memory_limit=settings.duckdb_memory_limit)
     if connection.output_type != settings.output_type:
         raise ConfigError("MSSP_WAREHOUSE_BLOCK",
                           f"a {connection.output_type} connection for MSSP_OUTPUT_TYPE={settings.output_type}")

@@ -30,6 +30,7 @@ def test_environment_then_dotenv(monkeypatch: pytest.MonkeyPatch, tmp_path: Path
     ("MSSP_DOWNLOAD_MODE", "sometimes", "MSSP_DOWNLOAD_MODE"),
     ("MSSP_FAMILIES", "cclf,claims", "MSSP_FAMILIES"),
     ("MSSP_ACO_ID", "1234", "MSSP_ACO_ID"),
+    ("MSSP_DUCKDB_MEMORY_LIMIT", "lots", "MSSP_DUCKDB_MEMORY_LIMIT"),
 ])
 def test_bad_values_raise_config_error_naming_the_setting(monkeypatch: pytest.MonkeyPatch, env: str,
                                                          value: str, setting: str) -> None:

@@ -138,3 +138,18 @@ def test_snowflake_connects_with_the_arguments_the_block_itself_would_use(
     expected, actual = calls
     expected.pop("private_key_path", None)  # passed on by the block, no snowflake.connector parameter
     assert actual == expected
+
+
+def test_one_duckdb_memory_limit_for_the_loader_and_dbt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("MSSP_DUCKDB_MEMORY_LIMIT", "640MB")
+    settings = load_settings(output_location=str(tmp_path / "mssp.duckdb"))
+    connection = resolve_connection(settings)
+    assert dbt_profile(settings, connection)["settings"]["memory_limit"] == "640MB"
+    parquet = settings.model_copy(update={"output_type": "PARQUET", "output_location": str(tmp_path / "pq")})
+    assert dbt_profile(parquet)["settings"]["memory_limit"] == "640MB"
+    backend = open_backend("DUCKDB", connection=connection)
+    try:
+        (limit,) = backend._root.execute("select current_setting('memory_limit')").fetchone()  # type: ignore[attr-defined]
+    finally:
+        backend.close()
+    assert limit in ("640.0 MiB", "610.3 MiB"), limit  # DuckDB reports MB in MiB
