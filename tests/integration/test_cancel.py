@@ -41,33 +41,38 @@ def test_cancel_during_the_load_ends_cancelled_and_the_next_run_loads_what_was_m
                           env=deployed.env, cwd=deployed.workdir)
     run_id = re.search(r"UUID: ([0-9a-f-]{36})", created.stdout).group(1)
     stages = tmp_path / "stages"
-    log = open(tmp_path / "worker.log", "w")
-    worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--run-once"],
-                              cwd=deployed.workdir, env={**deployed.env, "TEST_INTERRUPT_STAGE_FILE": str(stages)},
-                              stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
-    deadline = time.monotonic() + 900
-    while not (stages.exists() and "catalog+load" in stages.read_text().split()):
-        assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-4000:]
-        assert time.monotonic() < deadline, "the run never reached its load"
-        time.sleep(0.1)
-    time.sleep(3)  # inside the load: some files committed, others being written
-    prefect_cli(["flow-run", "cancel", run_id], env=deployed.env, cwd=deployed.workdir)
-    cancelled_at = time.monotonic()
-    project = deployed.project
-    warehouse = project / DEMO / "mssp.duckdb"
-    with open(project / DEMO / "mssp.duckdb.lock") as lock:  # the run's flock: free once it has unwound
-        while True:
-            try:
-                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                assert time.monotonic() - cancelled_at < STOPPED_WITHIN_SECONDS, "the run did not stop"
-                time.sleep(0.2)
-        fcntl.flock(lock, fcntl.LOCK_UN)
-    while not (state := _state(deployed, run_id)).is_final():
-        assert time.monotonic() - cancelled_at < FINAL_WITHIN_SECONDS, state
-        time.sleep(1)
-    worker.wait(timeout=300)
+    with open(tmp_path / "worker.log", "w") as log:
+        worker = subprocess.Popen([sys.executable, "-m", "prefect", "worker", "start", "--pool", POOL, "--run-once"],
+                                  cwd=deployed.workdir, env={**deployed.env, "TEST_INTERRUPT_STAGE_FILE": str(stages)},
+                                  stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            deadline = time.monotonic() + 900
+            while not (stages.exists() and "catalog+load" in stages.read_text().split()):
+                assert worker.poll() is None, (tmp_path / "worker.log").read_text()[-4000:]
+                assert time.monotonic() < deadline, "the run never reached its load"
+                time.sleep(0.1)
+            time.sleep(3)  # inside the load: some files committed, others being written
+            prefect_cli(["flow-run", "cancel", run_id], env=deployed.env, cwd=deployed.workdir)
+            cancelled_at = time.monotonic()
+            project = deployed.project
+            warehouse = project / DEMO / "mssp.duckdb"
+            with open(project / DEMO / "mssp.duckdb.lock") as lock:  # the run's flock: free once it has unwound
+                while True:
+                    try:
+                        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                        break
+                    except BlockingIOError:
+                        assert time.monotonic() - cancelled_at < STOPPED_WITHIN_SECONDS, "the run did not stop"
+                        time.sleep(0.2)
+                fcntl.flock(lock, fcntl.LOCK_UN)
+            while not (state := _state(deployed, run_id)).is_final():
+                assert time.monotonic() - cancelled_at < FINAL_WITHIN_SECONDS, state
+                time.sleep(1)
+            worker.wait(timeout=300)
+        finally:  # a failed assertion must not leave the worker running
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
     assert state.is_cancelled(), (state, state.message, (tmp_path / "worker.log").read_text()[-4000:])
 
     assert not (project / DEMO / "store/.mssp/datahub_state.lock").exists()
