@@ -87,22 +87,31 @@ def _exists(con, table: str) -> bool:
     return bool(con.execute("select 1 from duckdb_tables() where table_name = ?", [table]).fetchone())
 
 
-def run_pipeline(store: Path, work: Path) -> tuple[dict[str, float], float, float, str]:
+def run_pipeline(store: Path, work: Path, memory_limit: str | None = None
+                 ) -> tuple[dict[str, float], float, dict[str, float], str]:
+    """One CLI run; returns stage seconds, wall seconds, peak RSS in GiB (``tree``: the process
+    and its children at their highest together; ``pipeline``: the run's own process alone;
+    ``children``: the rest, i.e. Prefect's temporary server, at that same moment) and stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSSP_")}
     env.update({"PYTHONPATH": str(ROOT), "PREFECT_HOME": str(work / "prefect"), "MSSP_ACO_ID": "A1234",
                 "MSSP_FILE_STORE": str(store), "MSSP_OUTPUT_LOCATION": str(work / "mssp.duckdb"),
                 "MSSP_TEMP_LOCATION": str(work / "tmp")})
+    if memory_limit:
+        env["MSSP_DUCKDB_MEMORY_LIMIT"] = memory_limit
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "flows.full_run", "--skip-download"], cwd=work, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = [0]
+    peak = {"tree": 0, "pipeline": 0, "children": 0}
 
     def watch() -> None:
         parent = psutil.Process(proc.pid)
         while proc.poll() is None:
             try:
-                rss = parent.memory_info().rss + sum(c.memory_info().rss for c in parent.children(recursive=True))
-                peak[0] = max(peak[0], rss)
+                own = parent.memory_info().rss
+                children = sum(c.memory_info().rss for c in parent.children(recursive=True))
+                if own + children > peak["tree"]:
+                    peak.update(tree=own + children, children=children)
+                peak["pipeline"] = max(peak["pipeline"], own)
             except psutil.Error:
                 pass
             time.sleep(0.2)
@@ -116,7 +125,18 @@ def run_pipeline(store: Path, work: Path) -> tuple[dict[str, float], float, floa
         raise SystemExit(f"pipeline failed ({proc.returncode}):\n{out[-3000:]}\n{err[-3000:]}")
     (line,) = [x for x in out.splitlines() if x.startswith("timings: ")]
     timings = {k: float(v) for k, v in re.findall(r"([\w+/]+) ([\d.]+)s", line)}
-    return timings, wall, peak[0] / 2**30, out
+    return timings, wall, {k: v / 2**30 for k, v in peak.items()}, out
+
+
+def cclf_load_span(warehouse: Path) -> float:
+    """Seconds from the first CCLF file's start to the last one's end, from the load ledger: the
+    loader's time for the CCLF family inside the full run (other families load in their own subflows)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        row = con.execute("select epoch(max(finished_at) - min(started_at)) from mssp_meta.file_loads "
+                          "where family = 'cclf' and status in ('loaded', 'replaced')").fetchone()
+    return float(row[0]) if row and row[0] else float("nan")
 
 
 def slowest_models(work: Path, top: int = 12) -> list[tuple[float, str]]:
@@ -134,6 +154,8 @@ def main() -> None:
     p.add_argument("--beneficiaries", type=int, default=10_000)
     p.add_argument("--claims-scale", type=float, default=10.0)
     p.add_argument("--store", type=Path, help="generate the store here once and reuse it on later calls")
+    p.add_argument("--duckdb-memory-limit", metavar="SIZE", help="MSSP_DUCKDB_MEMORY_LIMIT for the runs (default: "
+                   "the setting's default)")
     args = p.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -149,9 +171,11 @@ def main() -> None:
             print(f"generated {args.beneficiaries:,} beneficiaries, {claim_records:,} CCLF records "
                   f"in {time.perf_counter() - t:.0f} s")
         base_rows, base_seconds = baseline(store, work)
-        first, wall, peak, out = run_pipeline(store, work)
+        first, wall, peaks, out = run_pipeline(store, work, args.duckdb_memory_limit)
         slowest = slowest_models(work)
-        rerun, rerun_wall, _, _ = run_pipeline(store, work)
+        cclf_span = cclf_load_span(work / "mssp.duckdb")
+        rerun, rerun_wall, _, _ = run_pipeline(store, work, args.duckdb_memory_limit)
+    peak = peaks["tree"]
     load = first.get("catalog+load", 0.0)
     stages = sum(first.values())
     print("\nfirst run (stage seconds from the run summary; Prefect start-up is the rest of the wall time):")
@@ -161,7 +185,12 @@ def main() -> None:
     print(f"load: {claim_records / load:,.0f} CCLF rows/s (all families loaded in {load:.1f} s); "
           f"baseline {base_rows / base_seconds:,.0f} rows/s (CCLF only, {base_seconds:.1f} s); "
           f"ratio ours/baseline {(claim_records / load) / (base_rows / base_seconds):.2f}")
-    print(f"peak RSS of the pipeline process tree: {peak:.2f} GiB")
+    print(f"CCLF family inside the run: {claim_records / cclf_span:,.0f} rows/s ({cclf_span:.1f} s from the "
+          f"first CCLF file's start to the last one's end, ledger); ratio ours/baseline "
+          f"{(claim_records / cclf_span) / (base_rows / base_seconds):.2f}")
+    print(f"peak RSS of the pipeline process tree: {peak:.2f} GiB (at that moment Prefect's temporary server "
+          f"{peaks['children']:.2f} GiB); the pipeline process alone at its peak {peaks['pipeline']:.2f} GiB"
+          f" (MSSP_DUCKDB_MEMORY_LIMIT {args.duckdb_memory_limit or 'default'})")
     detail = ", ".join(f"{k} {v:.1f}s" for k, v in rerun.items())
     print(f"no-change rerun: stages {sum(rerun.values()):.1f} s ({detail}),"
           f" wall {rerun_wall:.1f} s")
