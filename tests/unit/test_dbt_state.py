@@ -12,6 +12,15 @@ from tasks.dbt.build_state import needs_build, record_build
 from tasks.ledger import LEDGER_DDL
 
 
+def ledger_only(tmp_path: Path) -> Path:
+    """A warehouse holding only an empty load ledger."""
+    warehouse = tmp_path / "mssp.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        for statement in LEDGER_DDL:
+            con.execute(statement)
+    return warehouse
+
+
 def add_load(warehouse: Path, status: str) -> None:
     with duckdb.connect(str(warehouse)) as con:
         con.execute("insert into mssp_meta.file_loads (file_path, status, finished_at) values ('f', ?, ?)",
@@ -19,10 +28,7 @@ def add_load(warehouse: Path, status: str) -> None:
 
 
 def test_builds_are_owed_until_a_good_build_follows_the_last_load(tmp_path: Path) -> None:
-    warehouse = tmp_path / "mssp.duckdb"
-    with duckdb.connect(str(warehouse)) as con:
-        for statement in LEDGER_DDL:
-            con.execute(statement)
+    warehouse = ledger_only(tmp_path)
     add_load(warehouse, "loaded")
     assert needs_build(warehouse, "alr")  # never built
     record_build(warehouse, "r1", "alr", False, ["enrollment"])
@@ -38,10 +44,7 @@ def test_builds_are_owed_until_a_good_build_follows_the_last_load(tmp_path: Path
 
 
 def test_a_build_narrowed_by_a_selection_covers_that_selection_only(tmp_path: Path) -> None:
-    warehouse = tmp_path / "mssp.duckdb"
-    with duckdb.connect(str(warehouse)) as con:
-        for statement in LEDGER_DDL:
-            con.execute(statement)
+    warehouse = ledger_only(tmp_path)
     add_load(warehouse, "loaded")
     record_build(warehouse, "r1", "tuva", True, [], selection="+the_tuva_project.core")
     assert not needs_build(warehouse, "tuva", " +the_tuva_project.core ")  # same selection, any spacing
