@@ -36,7 +36,7 @@ class _Connection(BaseModel):
 
 
 class DuckDBConnection(_Connection):
-    """``memory_limit``: the loader's DuckDB (``MSSP_DUCKDB_MEMORY_LIMIT``; dbt's reads the setting)."""
+    """``memory_limit``: of the loader's DuckDB and dbt-duckdb (``MSSP_DUCKDB_MEMORY_LIMIT``)."""
 
     output_type: Literal["DUCKDB"] = "DUCKDB"
     path: str

@@ -35,7 +35,7 @@ def _prepare(con: duckdb.DuckDBPyConnection) -> None:
 
 def _selection_key(selection: str | None) -> str | None:
     """One spelling per selection (whitespace-insensitive); None or blank = the whole project."""
-    return " ".join(selection.split()) or None if selection else None
+    return " ".join((selection or "").split()) or None
 
 
 def needs_build(warehouse: Path, project: str, selection: str | None = None) -> bool:

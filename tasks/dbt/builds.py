@@ -39,6 +39,11 @@ def dbt_projects(settings: Settings) -> tuple[str, ...]:
     return (*DBT_PROJECTS, TUVA_PROJECT) if settings.run_tuva else DBT_PROJECTS
 
 
+def _selection(settings: Settings, project: str) -> str | None:
+    """The dbt selection a project builds with: ``MSSP_TUVA_SELECT`` for dbt/tuva; ours always build whole."""
+    return settings.tuva_select if project == TUVA_PROJECT else None
+
+
 def _build_options(settings: Settings, project: str) -> dict[str, object]:
     """Per-project options of ``build_project``: offline Tuva copies its packages and skips the seed download;
     ``MSSP_TUVA_SELECT`` narrows Tuva's build (ours always build whole: the ledger records whole projects)."""
@@ -48,9 +53,10 @@ def _build_options(settings: Settings, project: str) -> dict[str, object]:
     if settings.tuva_packages_dir:
         options |= {"packages_from": Path(settings.tuva_packages_dir).expanduser().resolve(),
                     "dbt_vars": TUVA_OFFLINE_VARS}
-    if settings.tuva_select:  # tests run only when all their parents are built (a test of core and a seed
+    selection = _selection(settings, project)
+    if selection:  # tests run only when all their parents are built (a test of core and a seed
         # outside the selection would otherwise fail on the missing seed)
-        options |= {"select": settings.tuva_select.split(), "indirect_selection": "cautious"}
+        options |= {"select": selection.split(), "indirect_selection": "cautious"}
     return options
 
 
@@ -91,7 +97,7 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
     rows: dict[str, int] = {}
     skipped: list[str] = []
     for project in dbt_projects(settings):
-        selection = settings.tuva_select if project == TUVA_PROJECT else None
+        selection = _selection(settings, project)
         owed = (force or settings.full_refresh or results or warehouse is None
                 or needs_build(warehouse, project, selection))
         if not owed:

@@ -39,10 +39,10 @@ from tasks.settings import Settings
 DBT_THREADS = 2
 
 
-def duckdb_settings(settings: Settings) -> dict[str, Any]:
+def duckdb_settings(memory_limit: str) -> dict[str, Any]:
     """dbt-duckdb's settings: spill to disk past ``MSSP_DUCKDB_MEMORY_LIMIT`` instead of growing
     toward 80% of the machine's RAM."""
-    return {"memory_limit": settings.duckdb_memory_limit, "preserve_insertion_order": False}
+    return {"memory_limit": memory_limit, "preserve_insertion_order": False}
 
 
 TARGET_SCHEMA = "main"  # dbt/alr and dbt/cclf put their models in custom schemas (alr, input_layer, ...)
@@ -65,7 +65,7 @@ def dbt_duckdb_path(settings: Settings) -> str:
 def _duckdb(settings: Settings, c: DuckDBConnection) -> dict[str, Any]:
     path = Path(c.path).expanduser().resolve()
     return {"type": "duckdb", "path": str(path), "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
-            "settings": duckdb_settings(settings)}
+            "settings": duckdb_settings(c.memory_limit)}  # the limit the loader uses, from the one connection
 
 
 def _parquet(settings: Settings, c: ParquetConnection) -> dict[str, Any]:
@@ -73,7 +73,7 @@ def _parquet(settings: Settings, c: ParquetConnection) -> dict[str, Any]:
     if not is_remote(root):
         root = str(Path(root.removeprefix("file://")).expanduser().resolve())
     return {"type": "duckdb", "path": dbt_duckdb_path(settings), "schema": TARGET_SCHEMA,
-            "threads": DBT_THREADS, "settings": duckdb_settings(settings),
+            "threads": DBT_THREADS, "settings": duckdb_settings(settings.duckdb_memory_limit),
             "plugins": [{"module": "tasks.dbt.profiles", "config": {"parquet_root": root}}]}
 
 
