@@ -28,19 +28,33 @@ diagnoses as (
       and stg.cur_clm_uniq_id in (select cur_clm_uniq_id from claims)
 ),
 
-pivoted as (
+summary as (
     select
         cur_clm_uniq_id,
         max(dgns_prcdr_icd_ind) as dgns_prcdr_icd_ind,
-        {%- for n in range(1, 26) %}
-        max(case when position = {{ n }} and position_rank = 1 then clm_dgns_cd end) as diagnosis_code_{{ n }},
-        {%- endfor %}
-        {%- for n in range(1, 26) %}
-        max(case when position = {{ n }} and position_rank = 1 then clm_poa_ind end) as diagnosis_poa_{{ n }},
-        {%- endfor %}
         sum(case when position between 1 and 25 and position_rank = 1 then 0 else 1 end) as unplaced_count
     from diagnoses
     group by cur_clm_uniq_id
+),
+
+codes as (
+    {{ positions_pivoted('diagnoses', 'clm_dgns_cd', 'diagnosis_code', keep='position_rank = 1') }}
+),
+
+present_on_admission as (
+    {{ positions_pivoted('diagnoses', 'clm_poa_ind', 'diagnosis_poa', keep='position_rank = 1') }}
+),
+
+pivoted as (
+    select
+        summary.cur_clm_uniq_id,
+        summary.dgns_prcdr_icd_ind,
+        {{ position_columns('codes', 'diagnosis_code') }},
+        {{ position_columns('present_on_admission', 'diagnosis_poa') }},
+        summary.unplaced_count
+    from summary
+    inner join codes on codes.cur_clm_uniq_id = summary.cur_clm_uniq_id
+    inner join present_on_admission on present_on_admission.cur_clm_uniq_id = summary.cur_clm_uniq_id
 )
 
 select * from pivoted

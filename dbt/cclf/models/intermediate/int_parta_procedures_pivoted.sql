@@ -20,19 +20,33 @@ procedures as (
       and stg.cur_clm_uniq_id in (select cur_clm_uniq_id from claims)
 ),
 
-pivoted as (
+summary as (
     select
         cur_clm_uniq_id,
         max(dgns_prcdr_icd_ind) as dgns_prcdr_icd_ind,
-        {%- for n in range(1, 26) %}
-        max(case when position = {{ n }} then clm_prcdr_cd end) as procedure_code_{{ n }},
-        {%- endfor %}
-        {%- for n in range(1, 26) %}
-        max(case when position = {{ n }} then clm_prcdr_prfrm_dt end) as procedure_date_{{ n }},
-        {%- endfor %}
         sum(case when position between 1 and 25 then 0 else 1 end) as unplaced_count
     from procedures
     group by cur_clm_uniq_id
+),
+
+codes as (
+    {{ positions_pivoted('procedures', 'clm_prcdr_cd', 'procedure_code') }}
+),
+
+dates as (
+    {{ positions_pivoted('procedures', 'clm_prcdr_prfrm_dt', 'procedure_date') }}
+),
+
+pivoted as (
+    select
+        summary.cur_clm_uniq_id,
+        summary.dgns_prcdr_icd_ind,
+        {{ position_columns('codes', 'procedure_code') }},
+        {{ position_columns('dates', 'procedure_date') }},
+        summary.unplaced_count
+    from summary
+    inner join codes on codes.cur_clm_uniq_id = summary.cur_clm_uniq_id
+    inner join dates on dates.cur_clm_uniq_id = summary.cur_clm_uniq_id
 )
 
 select * from pivoted
