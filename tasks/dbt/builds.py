@@ -117,9 +117,11 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
         if result.success:
             logger.info(f"dbt/{project}: {result.status_counts}")
         else:
-            logger.error(f"dbt/{project} failed: {', '.join(result.failed_nodes) or result.message}")
+            logger.error(f"dbt/{project} failed: "
+                         + "; ".join(filter(None, (", ".join(result.failed_nodes), result.message))))
     failed = [f"dbt/{p}: {n}" for p, r in results.items()
-              for n in (r.failed_nodes or ([] if r.success else [r.message or "build"]))]
+              for n in ((*r.failed_nodes, *filter(None, [r.message])) if r.failed_nodes
+                        else ([] if r.success else [r.message or "build"]))]
     warned = [f"dbt/{p}: {n}" for p, r in results.items() for n in r.warned_nodes]
     for node in warned:
         logger.warning(f"dbt warning: {node}")

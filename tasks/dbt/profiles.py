@@ -37,6 +37,10 @@ from tasks.errors import ConfigError
 from tasks.settings import Settings
 
 DBT_THREADS = 2
+# Embedded DuckDB (DUCKDB, PARQUET) builds one model at a time: DuckDB already runs each model on
+# every core, and two models at once share one memory pool (two version windows at once ran out of
+# memory at 384MB where each alone passed). Remote warehouses keep DBT_THREADS.
+EMBEDDED_DBT_THREADS = 1
 
 
 def duckdb_settings(memory_limit: str) -> dict[str, Any]:
@@ -64,7 +68,7 @@ def dbt_duckdb_path(settings: Settings) -> str:
 
 def _duckdb(settings: Settings, c: DuckDBConnection) -> dict[str, Any]:
     path = Path(c.path).expanduser().resolve()
-    return {"type": "duckdb", "path": str(path), "schema": TARGET_SCHEMA, "threads": DBT_THREADS,
+    return {"type": "duckdb", "path": str(path), "schema": TARGET_SCHEMA, "threads": EMBEDDED_DBT_THREADS,
             "settings": duckdb_settings(c.memory_limit)}  # the limit the loader uses, from the one connection
 
 
@@ -73,7 +77,7 @@ def _parquet(settings: Settings, c: ParquetConnection) -> dict[str, Any]:
     if not is_remote(root):
         root = str(Path(root.removeprefix("file://")).expanduser().resolve())
     return {"type": "duckdb", "path": dbt_duckdb_path(settings), "schema": TARGET_SCHEMA,
-            "threads": DBT_THREADS, "settings": duckdb_settings(settings.duckdb_memory_limit),
+            "threads": EMBEDDED_DBT_THREADS, "settings": duckdb_settings(settings.duckdb_memory_limit),
             "plugins": [{"module": "tasks.dbt.profiles", "config": {"parquet_root": root}}]}
 
 

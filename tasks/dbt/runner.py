@@ -33,13 +33,13 @@ import yaml
 
 from tasks.artifacts import ProgressArtifact, artifact_key
 from tasks.backends.connections import WarehouseConnection
-from tasks.dbt.profiles import DBT_THREADS  # noqa: F401  (re-exported for callers and tests)
 from tasks.errors import DbtBuildFailed  # noqa: F401  (re-exported: defined in the error tree)
 from tasks.settings import OutputType, Settings
 
 PROFILE_NAME = "mssp"
 TARGET_NAME = "default"
 FAILED_STATUSES = frozenset({"error", "fail", "runtime error"})
+OUT_OF_MEMORY = "DuckDB ran out of memory: raise MSSP_DUCKDB_MEMORY_LIMIT"
 DbtLogLevel = Literal["debug", "info", "warn", "error", "none"]
 
 
@@ -220,6 +220,9 @@ def _summarise(project: str, res: Any, work_dir: Path | None = None) -> DbtBuild
     message = str(res.exception) if res.exception is not None else None
     if isinstance(res.exception, OSError):
         message = os_error_line(res.exception, work_dir)
+    if any("Out of Memory Error" in str(getattr(r, "message", "") or "") for r in results
+           if str(getattr(r.status, "value", r.status)) in FAILED_STATUSES):
+        message = OUT_OF_MEMORY  # the one failure an operator mends with a setting
     return DbtBuildResult(
         project=project,
         success=bool(res.success) and not failed,

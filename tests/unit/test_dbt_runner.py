@@ -8,8 +8,9 @@ import duckdb
 import pytest
 import yaml
 
+from tasks.dbt.profiles import EMBEDDED_DBT_THREADS
 from tasks.dbt.runner import (
-    DBT_THREADS,
+    OUT_OF_MEMORY,
     DbtBuildFailed,
     build_project,
     write_profiles,
@@ -65,7 +66,7 @@ def test_write_profiles_duckdb_absolute_path(tmp_path: Path, monkeypatch: pytest
     assert output["type"] == "duckdb"
     assert output["path"] == str((tmp_path / "data" / "x.duckdb").resolve())
     assert Path(output["path"]).is_absolute()
-    assert output["threads"] == DBT_THREADS == 2
+    assert output["threads"] == EMBEDDED_DBT_THREADS == 1  # one memory pool: one model at a time
 
 
 def test_every_output_type_has_a_profile_builder() -> None:
@@ -92,6 +93,19 @@ def test_failed_build_names_failing_nodes(tmp_path: Path) -> None:
         result.raise_for_failure()
     # target/ and logs/ never land in the project
     assert sorted(p.name for p in project.iterdir()) == ["dbt_project.yml", "macros", "models"]
+
+
+def test_out_of_memory_names_the_setting(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model that outgrows MSSP_DUCKDB_MEMORY_LIMIT fails with the one line that mends it."""
+    project = make_project(tmp_path, broken=False)
+    (project / "models" / "hungry.sql").write_text(
+        "select i % 100000 as k, list(md5(cast(i as varchar))) as l from range(1000000) t(i) group by k")
+    monkeypatch.setenv("MSSP_DUCKDB_MEMORY_LIMIT", "8MB")
+    result = build_project(project, settings_for(tmp_path), use_prefect=False)
+    assert "hungry" in result.failed_nodes
+    assert result.message == OUT_OF_MEMORY == "DuckDB ran out of memory: raise MSSP_DUCKDB_MEMORY_LIMIT"
+    with pytest.raises(DbtBuildFailed, match="hungry.*raise MSSP_DUCKDB_MEMORY_LIMIT"):
+        result.raise_for_failure()
 
 
 def test_vars_and_full_refresh_reach_dbt(tmp_path: Path) -> None:
