@@ -28,7 +28,7 @@ DEMO_ACO_ID = "A9999"
 ENV_PREFIX = "MSSP_"
 # Other names accepted for a setting: Tuva's cms_mssp_pipeline calls the Data Hub client MSSP_CLI_PATH.
 ALIASES = {"MSSP_CLI_PATH": "datahub_cli"}
-DUCKDB_MEMORY_LIMIT = "1GB"  # benchmarks/full_year.py measures the peak RSS it gives
+DUCKDB_MEMORY_LIMIT = "768MB"  # benchmarks/full_year.py measures the peak RSS it gives (README Performance)
 
 
 def _doc(default: str) -> dict[str, Any]:
@@ -50,9 +50,9 @@ class Settings(BaseSettings):
     temp_location: str = Field("./data/tmp", description="scratch space; a run removes only its own folder")
     duckdb_memory_limit: str = Field(
         DUCKDB_MEMORY_LIMIT, pattern=r"^\d+(\.\d+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)$",
-        description="memory limit of the embedded DuckDB in the loader and in the dbt builds (outputs `DUCKDB`, "
-                    "`PARQUET`); past it DuckDB spills to disk next to the database. Each holds up to this much "
-                    "at once, one after the other")
+        description="memory limit of the embedded DuckDB in the dbt builds (outputs `DUCKDB`, `PARQUET`), and "
+                    "of the loader's up to 384MB (it streams); past it DuckDB spills to disk next to the "
+                    "database. Raise it when a dbt build fails with \"DuckDB ran out of memory\"")
     full_refresh: bool = Field(False, description="reload every file from the store; drop rows of files no "
                                "longer there")
     start_year: int = Field(default_factory=lambda: dt.date.today().year - 1, ge=2012, le=2100,

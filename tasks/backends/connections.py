@@ -36,7 +36,8 @@ class _Connection(BaseModel):
 
 
 class DuckDBConnection(_Connection):
-    """``memory_limit``: of the loader's DuckDB and dbt-duckdb (``MSSP_DUCKDB_MEMORY_LIMIT``)."""
+    """``memory_limit`` (``MSSP_DUCKDB_MEMORY_LIMIT``): of dbt-duckdb; the loader takes at most
+    ``tasks.backends.duckdb.LOADER_MEMORY_CAP`` of it."""
 
     output_type: Literal["DUCKDB"] = "DUCKDB"
     path: str

@@ -140,16 +140,18 @@ def test_snowflake_connects_with_the_arguments_the_block_itself_would_use(
     assert actual == expected
 
 
-def test_one_duckdb_memory_limit_for_the_loader_and_dbt(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
-    monkeypatch.setenv("MSSP_DUCKDB_MEMORY_LIMIT", "640MB")
+@pytest.mark.parametrize(("setting", "loader_limit"), [("640MB", "366.2 MiB"), ("256MB", "244.1 MiB")])
+def test_one_duckdb_memory_limit_for_dbt_and_at_most_the_cap_for_the_loader(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path, setting: str, loader_limit: str) -> None:
+    monkeypatch.setenv("MSSP_DUCKDB_MEMORY_LIMIT", setting)
     settings = load_settings(output_location=str(tmp_path / "mssp.duckdb"))
     connection = resolve_connection(settings)
-    assert dbt_profile(settings, connection)["settings"]["memory_limit"] == "640MB"
+    assert dbt_profile(settings, connection)["settings"]["memory_limit"] == setting
     parquet = settings.model_copy(update={"output_type": "PARQUET", "output_location": str(tmp_path / "pq")})
-    assert dbt_profile(parquet)["settings"]["memory_limit"] == "640MB"
+    assert dbt_profile(parquet)["settings"]["memory_limit"] == setting
     backend = open_backend("DUCKDB", connection=connection)
     try:
         (limit,) = backend._root.execute("select current_setting('memory_limit')").fetchone()  # type: ignore[attr-defined]
     finally:
         backend.close()
-    assert limit in ("640.0 MiB", "610.3 MiB"), limit  # DuckDB reports MB in MiB
+    assert limit == loader_limit  # the smaller of the setting and LOADER_MEMORY_CAP (384MB); DuckDB reports MiB
