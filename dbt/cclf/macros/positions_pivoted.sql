@@ -16,9 +16,20 @@
     group by cur_clm_uniq_id
 {%- endmacro %}
 
-{#- The `<prefix>_1` .. `<prefix>_25` columns of `relation`, for a select list. -#}
-{% macro position_columns(relation, prefix) -%}
-    {%- for n in range(1, 26) %}
-        {{ relation }}.{{ prefix }}_{{ n }}{{ ',' if not loop.last }}
+{#- The CTE `summary` (claim id, dgns_prcdr_icd_ind, unplaced_count) joined to each
+    positions_pivoted CTE of `pivots` ((cte, prefix) pairs): one row per claim. -#}
+{% macro positions_joined(pivots) -%}
+    select
+        summary.cur_clm_uniq_id,
+        summary.dgns_prcdr_icd_ind,
+        {%- for cte, prefix in pivots %}
+        {%- for n in range(1, 26) %}
+        {{ cte }}.{{ prefix }}_{{ n }},
+        {%- endfor %}
+        {%- endfor %}
+        summary.unplaced_count
+    from summary
+    {%- for cte, prefix in pivots %}
+    inner join {{ cte }} on {{ cte }}.cur_clm_uniq_id = summary.cur_clm_uniq_id
     {%- endfor %}
 {%- endmacro %}

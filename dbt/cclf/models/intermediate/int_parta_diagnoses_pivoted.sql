@@ -46,15 +46,7 @@ present_on_admission as (
 ),
 
 pivoted as (
-    select
-        summary.cur_clm_uniq_id,
-        summary.dgns_prcdr_icd_ind,
-        {{ position_columns('codes', 'diagnosis_code') }},
-        {{ position_columns('present_on_admission', 'diagnosis_poa') }},
-        summary.unplaced_count
-    from summary
-    inner join codes on codes.cur_clm_uniq_id = summary.cur_clm_uniq_id
-    inner join present_on_admission on present_on_admission.cur_clm_uniq_id = summary.cur_clm_uniq_id
+    {{ positions_joined([('codes', 'diagnosis_code'), ('present_on_admission', 'diagnosis_poa')]) }}
 )
 
 select * from pivoted

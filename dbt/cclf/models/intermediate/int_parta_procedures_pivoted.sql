@@ -38,15 +38,7 @@ dates as (
 ),
 
 pivoted as (
-    select
-        summary.cur_clm_uniq_id,
-        summary.dgns_prcdr_icd_ind,
-        {{ position_columns('codes', 'procedure_code') }},
-        {{ position_columns('dates', 'procedure_date') }},
-        summary.unplaced_count
-    from summary
-    inner join codes on codes.cur_clm_uniq_id = summary.cur_clm_uniq_id
-    inner join dates on dates.cur_clm_uniq_id = summary.cur_clm_uniq_id
+    {{ positions_joined([('codes', 'procedure_code'), ('dates', 'procedure_date')]) }}
 )
 
 select * from pivoted
