@@ -44,6 +44,16 @@ def _selection(settings: Settings, project: str) -> str | None:
     return settings.tuva_select if project == TUVA_PROJECT else None
 
 
+def _failures(result: DbtBuildResult) -> list[str]:
+    """What a build's failure lines name: its failed nodes, then the reason when dbt gave one
+    (e.g. out of memory); without failed nodes, the reason alone."""
+    if result.success:
+        return []
+    if not result.failed_nodes:
+        return [result.message or "build"]
+    return [*result.failed_nodes, *([result.message] if result.message else [])]
+
+
 def _build_options(settings: Settings, project: str) -> dict[str, object]:
     """Per-project options of ``build_project``: offline Tuva copies its packages and skips the seed download;
     ``MSSP_TUVA_SELECT`` narrows Tuva's build (ours always build whole: the ledger records whole projects)."""
@@ -117,11 +127,8 @@ def run_dbt_builds(settings: Settings, run_id: str, *, force: bool = False,
         if result.success:
             logger.info(f"dbt/{project}: {result.status_counts}")
         else:
-            logger.error(f"dbt/{project} failed: "
-                         + "; ".join(filter(None, (", ".join(result.failed_nodes), result.message))))
-    failed = [f"dbt/{p}: {n}" for p, r in results.items()
-              for n in ((*r.failed_nodes, *filter(None, [r.message])) if r.failed_nodes
-                        else ([] if r.success else [r.message or "build"]))]
+            logger.error(f"dbt/{project} failed: {', '.join(_failures(result))}")
+    failed = [f"dbt/{p}: {n}" for p, r in results.items() for n in _failures(r)]
     warned = [f"dbt/{p}: {n}" for p, r in results.items() for n in r.warned_nodes]
     for node in warned:
         logger.warning(f"dbt warning: {node}")

@@ -69,7 +69,7 @@ def dbt_duckdb_path(settings: Settings) -> str:
 def _duckdb(settings: Settings, c: DuckDBConnection) -> dict[str, Any]:
     path = Path(c.path).expanduser().resolve()
     return {"type": "duckdb", "path": str(path), "schema": TARGET_SCHEMA, "threads": EMBEDDED_DBT_THREADS,
-            "settings": duckdb_settings(c.memory_limit)}  # the limit the loader uses, from the one connection
+            "settings": duckdb_settings(c.memory_limit)}  # from the one connection (the loader caps its own)
 
 
 def _parquet(settings: Settings, c: ParquetConnection) -> dict[str, Any]:

@@ -211,17 +211,21 @@ def _join_node_threads(timeout: float = 120.0) -> None:
 
 def _summarise(project: str, res: Any, work_dir: Path | None = None) -> DbtBuildResult:
     results = list(getattr(res.result, "results", None) or [])
-    counts = Counter(str(getattr(r.status, "value", r.status)) for r in results)
+
+    def status(r: Any) -> str:
+        return str(getattr(r.status, "value", r.status))
 
     def names(statuses: frozenset[str]) -> tuple[str, ...]:
-        return tuple(sorted(r.node.name for r in results if str(getattr(r.status, "value", r.status)) in statuses))
+        return tuple(sorted(r.node.name for r in results if status(r) in statuses))
+
+    counts = Counter(status(r) for r in results)
 
     failed = names(FAILED_STATUSES)
     message = str(res.exception) if res.exception is not None else None
     if isinstance(res.exception, OSError):
         message = os_error_line(res.exception, work_dir)
-    if any("Out of Memory Error" in str(getattr(r, "message", "") or "") for r in results
-           if str(getattr(r.status, "value", r.status)) in FAILED_STATUSES):
+    if any("Out of Memory Error" in (getattr(r, "message", None) or "") for r in results
+           if status(r) in FAILED_STATUSES):
         message = OUT_OF_MEMORY  # the one failure an operator mends with a setting
     return DbtBuildResult(
         project=project,
