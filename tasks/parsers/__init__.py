@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator
 from importlib import import_module
 
 from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport
+from tasks.parsers.memory_pool import use_system_memory_pool
 
 Parser = Callable[[ByteStream, CatalogEntry, ParseReport], Iterator[ParsedBatch]]
 
@@ -31,5 +32,6 @@ def parser_for(fmt: str) -> Parser:
         module, name = PARSERS[fmt]
     except KeyError:
         raise KeyError(f"no parser for format {fmt!r}") from None
+    use_system_memory_pool()
     parser: Parser = getattr(import_module(module), name)
     return parser

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import io
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pyarrow as pa
 import pytest
@@ -12,6 +16,7 @@ from tasks.families import classify_name
 from tasks.layouts import fixed_width_layout
 from tasks.models import CatalogEntry, ParseReport
 from tasks.parsers.fixed_width import parse_fixed_width
+from tasks.parsers.memory_pool import POOL_VARIABLE
 
 NAMES = {"5": "P.A1234.ACO.ZC5Y24.D240115.T1112205", "7": "P.A1234.ACO.ZC7Y24.D240115.T1112207",
          "9": "P.A1234.ACO.ZC9Y24.D240115.T1112209"}
@@ -134,3 +139,16 @@ def test_large_input_streams_in_several_blocks(monkeypatch: pytest.MonkeyPatch) 
 def test_every_layout_column_is_present() -> None:
     table, _, _ = parse("5", (RecordWriter("CCLF5").line({"cur_clm_uniq_id": "1"}) + "\n").encode())
     assert table.column_names == fixed_width_layout("CCLF5").columns + ["file_row_number"]
+
+
+@pytest.mark.parametrize(("variable", "expected"), [(None, "system"), ("mimalloc", "mimalloc")])
+def test_parsing_allocates_from_the_system_pool_unless_the_operator_chose_one(variable, expected):
+    """mimalloc made the same cut 3x slower in one run of four (tasks/parsers/memory_pool.py)."""
+    env = {k: v for k, v in os.environ.items() if k != POOL_VARIABLE}
+    if variable:
+        env[POOL_VARIABLE] = variable
+    code = ("import pyarrow as pa; from tasks.parsers import parser_for; parser_for('fixed_width'); "
+            "print(pa.default_memory_pool().backend_name)")
+    out = subprocess.run([sys.executable, "-c", code], cwd=Path(__file__).resolve().parents[2], env=env,
+                         capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == expected
