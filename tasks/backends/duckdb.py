@@ -37,7 +37,7 @@ from tasks.ledger import (
     utc_now,
 )
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
-from tasks.settings import DUCKDB_MEMORY_LIMIT
+from tasks.settings import DUCKDB_MEMORY_LIMIT, size_in_bytes
 
 META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
 SETTLED = "('loaded', 'replaced', 'unchanged', 'removed', 'duplicate')"
@@ -56,16 +56,6 @@ LOADER_MEMORY_CAP = "384MB"
 """The loader's DuckDB takes at most this much of ``MSSP_DUCKDB_MEMORY_LIMIT``: it streams each
 file in batches, so more memory is only cache. Measured at 50,000 beneficiaries (19M CCLF
 records): load stage 187.5 s and 1.17 GiB at 384MB, 206.8 s and 2.02 GiB at 1GB."""
-_SIZE_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
-               "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}  # as DuckDB reads them
-
-
-def size_in_bytes(size: str) -> float:
-    """A memory size as ``MSSP_DUCKDB_MEMORY_LIMIT`` accepts it (``768MB``, ``1.5 GiB``) in bytes."""
-    number = size.rstrip("KMGTBikmgtb ")
-    return float(number) * _SIZE_UNITS[size[len(number):].strip().upper()]
-
-
 def loader_memory_limit(memory_limit: str) -> str:
     """The smaller of the setting and ``LOADER_MEMORY_CAP``."""
     return min(memory_limit, LOADER_MEMORY_CAP, key=size_in_bytes)
