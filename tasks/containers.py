@@ -7,9 +7,7 @@ seek), never the whole tree at once. Unsafe members are refused with a reason.
 
 from __future__ import annotations
 
-import shutil
 import stat
-import tempfile
 import zipfile
 import zlib
 from collections import Counter
@@ -18,6 +16,8 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from tasks.spool import spooled_copy
 
 UNREADABLE = (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError, RuntimeError)
 ZIP_MAGIC = b"PK\x03\x04"
@@ -63,15 +63,7 @@ def refusal(info: zipfile.ZipInfo, max_ratio: int) -> str | None:
 
 
 def _spool(source: IO[bytes], temp_dir: Path) -> IO[bytes]:
-    temp_dir.mkdir(parents=True, exist_ok=True)
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY, dir=str(temp_dir))
-    try:
-        shutil.copyfileobj(source, spool, 1024 * 1024)
-    except BaseException:  # e.g. the temp location full: close now, not at garbage collection
-        spool.close()
-        raise
-    spool.seek(0)
-    return spool
+    return spooled_copy(source, temp_dir, max_memory=SPOOL_IN_MEMORY)
 
 
 def iter_members(

@@ -27,10 +27,10 @@ import pyarrow as pa
 from tasks.errors import FileRejected
 from tasks.families import KNOWN_COLUMNS
 from tasks.models import METADATA_COLUMNS, ByteStream, CatalogEntry, ParsedBatch, ParseReport, Reject
+from tasks.spool import spooled_copy
 
 BATCH_ROWS = 50_000
 SPOOL_MAX_MEMORY = 8 * 1024 * 1024
-_CHUNK = 1024 * 1024
 _BOM = codecs.BOM_UTF8
 _NON_IDENT = re.compile(r"[^a-z0-9_]+")
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -110,38 +110,39 @@ def extra_columns(entry: CatalogEntry) -> dict[str, str | None]:
 # --- decoding -------------------------------------------------------------------------------
 
 
+class _EncodingCheck:
+    """Sees every chunk of a copy: keeps the first 4 KiB and whether the bytes are all UTF-8."""
+
+    def __init__(self) -> None:
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.utf8 = True
+        self.head = b""
+
+    def __call__(self, chunk: bytes) -> None:
+        if len(self.head) < 4096:
+            self.head += chunk[: 4096 - len(self.head)]
+        if self.utf8:
+            try:
+                self.decoder.decode(chunk)
+            except UnicodeDecodeError:
+                self.utf8 = False
+
+    def encoding(self) -> str:
+        if self.utf8:
+            try:
+                self.decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                self.utf8 = False
+        return "utf-8" if self.utf8 else "latin-1"
+
+
 def spool_and_detect(
     source: ByteStream, temp_dir: Path | None = None
 ) -> tuple[tempfile.SpooledTemporaryFile[bytes], str, bytes]:
     """Copy ``source`` into a spooled temp file; return it (rewound), its encoding, first bytes."""
-    if temp_dir is not None:
-        temp_dir.mkdir(parents=True, exist_ok=True)
-    spool: tempfile.SpooledTemporaryFile[bytes] = tempfile.SpooledTemporaryFile(
-        max_size=SPOOL_MAX_MEMORY, dir=None if temp_dir is None else str(temp_dir)
-    )
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    utf8 = True
-    head = b""
-    try:
-        while chunk := source.read(_CHUNK):
-            if len(head) < 4096:
-                head += chunk[: 4096 - len(head)]
-            spool.write(chunk)
-            if utf8:
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError:
-                    utf8 = False
-    except BaseException:  # e.g. the temp location full: close now, not at garbage collection
-        spool.close()
-        raise
-    if utf8:
-        try:
-            decoder.decode(b"", final=True)
-        except UnicodeDecodeError:
-            utf8 = False
-    spool.seek(0)
-    return spool, ("utf-8" if utf8 else "latin-1"), head
+    check = _EncodingCheck()
+    spool = spooled_copy(source, temp_dir, max_memory=SPOOL_MAX_MEMORY, observe=check)
+    return spool, check.encoding(), check.head
 
 
 def _check_not_binary(entry: CatalogEntry, head: bytes) -> None:

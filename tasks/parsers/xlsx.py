@@ -29,8 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-import shutil
-import tempfile
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -46,6 +44,7 @@ from tasks.errors import FileRejected
 from tasks.families import BENCHMARK_SHEETS, MCQM_SHEET_TABLES
 from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport, Reject
 from tasks.parsers.delimited import clean_value, normalize_headers, rows_to_table
+from tasks.spool import spooled_copy
 
 BATCH_ROWS = 50_000
 SPOOL_MAX_MEMORY = 16 * 1024 * 1024
@@ -147,13 +146,10 @@ def _refuse_declarations(spool: Any, entry: CatalogEntry) -> None:
 
 
 def _open_workbook(source: ByteStream, entry: CatalogEntry, temp_dir: Path | None = None) -> tuple[Any, Any]:
-    if temp_dir is not None:
-        temp_dir.mkdir(parents=True, exist_ok=True)
-    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_MAX_MEMORY, dir=None if temp_dir is None else str(temp_dir))
+    spool = spooled_copy(source, temp_dir, max_memory=SPOOL_MAX_MEMORY)
     try:
-        shutil.copyfileobj(source, spool)
         _refuse_declarations(spool, entry)
-    except BaseException:  # rejected, or the temp location full: close now, not at garbage collection
+    except BaseException:  # rejected: close now, not at garbage collection
         spool.close()
         raise
     spool.seek(0)
