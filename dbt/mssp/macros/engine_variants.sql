@@ -15,6 +15,11 @@
 {%- endmacro %}
 
 {% macro postgres__month_period(month_name, year) -%}
+    {{ return(mssp.month_period_by_case(month_name, year)) }}
+{%- endmacro %}
+
+{#- The portable form, for engines without a lenient month-name parse (PostgreSQL, Snowflake). -#}
+{% macro month_period_by_case(month_name, year) -%}
     {%- set months = ['january', 'february', 'march', 'april', 'may', 'june', 'july', 'august',
                       'september', 'october', 'november', 'december'] -%}
     cast(case lower({{ month_name }})
@@ -82,7 +87,7 @@
 {%- endmacro %}
 
 {#- Snowflake variants: no try_strptime/strftime there; explicit formats (a bare try_to_date of a
-    digit string reads it as epoch seconds). The month name goes through the portable CASE. -#}
+    digit string reads it as epoch seconds). The month name goes through month_period_by_case. -#}
 {% macro snowflake__report_date(expr) -%}
     {%- set txt = "trim(cast(" ~ expr ~ " as varchar))" -%}
     coalesce(
@@ -93,5 +98,5 @@
 {%- endmacro %}
 
 {% macro snowflake__month_period(month_name, year) -%}
-    {{ return(mssp.postgres__month_period(month_name, year)) }}
+    {{ return(mssp.month_period_by_case(month_name, year)) }}
 {%- endmacro %}
