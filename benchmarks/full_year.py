@@ -33,6 +33,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 TARGETS = {"end-to-end seconds": 150, "peak RSS GiB": 1.5, "no-change rerun seconds": 5}  # issue 18 (were 300, 2.0, 15)
+"""Issue 18's targets for the default 10,000 beneficiaries; other sizes are judged by SCALE_TARGETS."""
+SCALE_TARGETS = {"peak RSS GiB": 2.0, "no-change rerun seconds": 5}
+"""At 50,000 beneficiaries (issue 18 item 8): peak RSS; stage time is judged against a 10k run
+(at most 5.5 times it), which this script does not repeat."""
 
 
 def generate(store: Path, beneficiaries: int, claims_scale: float) -> int:
@@ -101,18 +105,23 @@ def run_pipeline(store: Path, work: Path, memory_limit: str | None = None
     started = time.perf_counter()
     proc = subprocess.Popen([sys.executable, "-m", "flows.full_run", "--skip-download"], cwd=work, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = {"tree": 0, "pipeline": 0, "children": 0}
+    peak = {"tree": 0, "pipeline": 0, "children": 0, "pipeline before dbt": 0, "pipeline in dbt": 0}
+    dbt_work = work / "tmp"  # tasks.dbt.builds.dbt_work_root: <temp>/<run id>/dbt appears when dbt starts
 
     def watch() -> None:
         parent = psutil.Process(proc.pid)
+        in_dbt = False
         while proc.poll() is None:
             try:
+                in_dbt = in_dbt or any(dbt_work.glob("*/dbt"))
                 own = parent.memory_info().rss
                 children = sum(c.memory_info().rss for c in parent.children(recursive=True))
                 if own + children > peak["tree"]:
                     peak.update(tree=own + children, children=children)
                 peak["pipeline"] = max(peak["pipeline"], own)
-            except psutil.Error:
+                phase = "pipeline in dbt" if in_dbt else "pipeline before dbt"
+                peak[phase] = max(peak[phase], own)
+            except (psutil.Error, OSError):
                 pass
             time.sleep(0.2)
 
@@ -190,13 +199,19 @@ def main() -> None:
           f"{(claim_records / cclf_span) / (base_rows / base_seconds):.2f}")
     print(f"peak RSS of the pipeline process tree: {peak:.2f} GiB (at that moment Prefect's temporary server "
           f"{peaks['children']:.2f} GiB); the pipeline process alone at its peak {peaks['pipeline']:.2f} GiB"
-          f" (MSSP_DUCKDB_MEMORY_LIMIT {args.duckdb_memory_limit or 'default'})")
+          f" (MSSP_DUCKDB_MEMORY_LIMIT {args.duckdb_memory_limit or 'default'}): before dbt (start-up, catalog, "
+          f"load) {peaks['pipeline before dbt']:.2f} GiB, during dbt {peaks['pipeline in dbt']:.2f} GiB")
     detail = ", ".join(f"{k} {v:.1f}s" for k, v in rerun.items())
     print(f"no-change rerun: stages {sum(rerun.values()):.1f} s ({detail}),"
           f" wall {rerun_wall:.1f} s")
     checks = {"end-to-end seconds": stages, "peak RSS GiB": peak, "no-change rerun seconds": sum(rerun.values())}
-    for name, value in checks.items():
-        print(f"target {name}: {value:.2f} vs {TARGETS[name]} -> {'met' if value <= TARGETS[name] else 'MISSED'}")
+    targets = TARGETS if args.beneficiaries == 10_000 else SCALE_TARGETS
+    for name, target in targets.items():
+        value = checks[name]
+        print(f"target {name}: {value:.2f} vs {target} -> {'met' if value <= target else 'MISSED'}")
+    if targets is SCALE_TARGETS:
+        print(f"stage time at {args.beneficiaries:,} beneficiaries: {stages:.1f} s; item 8 wants at most 5.5x "
+              "a 10k run's stages on the same machine")
     print("slowest dbt nodes (first run):")
     for seconds, node in slowest:
         print(f"  {seconds:6.1f} s  {node}")
