@@ -28,17 +28,18 @@ DEMO_ACO_ID = "A9999"
 ENV_PREFIX = "MSSP_"
 # Other names accepted for a setting: Tuva's cms_mssp_pipeline calls the Data Hub client MSSP_CLI_PATH.
 ALIASES = {"MSSP_CLI_PATH": "datahub_cli"}
-DUCKDB_MEMORY_LIMIT = "768MB"  # benchmarks/full_year.py measures the peak RSS it gives (README Performance)
+DUCKDB_MEMORY_LIMIT = "512MB"  # benchmarks/full_year.py measures the peak RSS it gives (README Performance)
 SIZE_UNITS = {"KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
               "KiB": 2**10, "MiB": 2**20, "GiB": 2**30, "TiB": 2**40}  # as DuckDB reads them
 MEMORY_SIZE_PATTERN = r"^\d+(\.\d+)?\s*(" + "|".join(SIZE_UNITS) + ")$"
+_UNIT_BYTES = {unit.upper(): size for unit, size in SIZE_UNITS.items()}
 
 
 def size_in_bytes(size: str) -> float:
     """A memory size as ``MSSP_DUCKDB_MEMORY_LIMIT`` accepts it (``768MB``, ``1.5 GiB``) in bytes."""
     number = size.rstrip("KMGTBikmgtb ")
     unit = size[len(number):].strip().upper()
-    return float(number) * {k.upper(): v for k, v in SIZE_UNITS.items()}[unit]
+    return float(number) * _UNIT_BYTES[unit]
 
 
 def _doc(default: str) -> dict[str, Any]:
@@ -61,8 +62,10 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(
         DUCKDB_MEMORY_LIMIT, pattern=MEMORY_SIZE_PATTERN,
         description="memory limit of the embedded DuckDB in the dbt builds (outputs `DUCKDB`, `PARQUET`), and "
-                    "of the loader's up to 384MB (it streams); past it DuckDB spills to disk next to the "
-                    "database. Raise it when a dbt build fails with \"DuckDB ran out of memory\"")
+                    "of the loader's up to 256MB (it streams); past it DuckDB spills to disk next to the "
+                    "database. dbt's DuckDB gets one worker thread per GiB of it (at least one, at most one "
+                    "per core). Raise it for speed on a larger machine, or when a dbt build fails with "
+                    "\"DuckDB ran out of memory\"")
     full_refresh: bool = Field(False, description="reload every file from the store; drop rows of files no "
                                "longer there")
     start_year: int = Field(default_factory=lambda: dt.date.today().year - 1, ge=2012, le=2100,

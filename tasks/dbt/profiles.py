@@ -15,6 +15,7 @@ tasks/backends/parquet.py); the models are built into a local DuckDB file
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,7 @@ from tasks.backends.connections import (
     local_connection,
 )
 from tasks.errors import ConfigError
-from tasks.settings import Settings
+from tasks.settings import Settings, size_in_bytes
 
 DBT_THREADS = 2
 # Embedded DuckDB (DUCKDB, PARQUET) builds one model at a time: DuckDB already runs each model on
@@ -43,10 +44,27 @@ DBT_THREADS = 2
 EMBEDDED_DBT_THREADS = 1
 
 
+GIB_PER_DUCKDB_THREAD = 1.0
+"""Memory each DuckDB worker thread of a dbt build gets. Each thread keeps its own sort and hash
+buffers, so under a small limit more threads mean more memory and more spilling. Measured with
+benchmarks/full_year.py (README Performance): at 768MB the 10k year's pipeline process peaked at
+1.24 GiB with one thread, 1.35-1.39 with two; at 512MB two threads ran out of memory on the 50k
+year and one passed."""
+
+
+def duckdb_threads(memory_limit: str, cores: int | None = None) -> int:
+    """DuckDB worker threads for a dbt build under ``memory_limit``: one per GiB, at least one,
+    at most one per core."""
+    cores = cores or os.cpu_count() or 1
+    per_memory = int(size_in_bytes(memory_limit) // (GIB_PER_DUCKDB_THREAD * 2**30))
+    return max(1, min(cores, per_memory))
+
+
 def duckdb_settings(memory_limit: str) -> dict[str, Any]:
     """dbt-duckdb's settings: spill to disk past ``MSSP_DUCKDB_MEMORY_LIMIT`` instead of growing
-    toward 80% of the machine's RAM."""
-    return {"memory_limit": memory_limit, "preserve_insertion_order": False}
+    toward 80% of the machine's RAM, with as many worker threads as that limit feeds."""
+    return {"memory_limit": memory_limit, "threads": duckdb_threads(memory_limit),
+            "preserve_insertion_order": False}
 
 
 TARGET_SCHEMA = "main"  # dbt/alr and dbt/cclf put their models in custom schemas (alr, input_layer, ...)

@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import pytest
 from pydantic import SecretStr
 
@@ -17,7 +18,7 @@ from tasks.backends.connections import (
     FabricConnection,
     RedshiftConnection,
 )
-from tasks.dbt.profiles import PROFILE_BUILDERS, dbt_profile
+from tasks.dbt.profiles import PROFILE_BUILDERS, dbt_profile, duckdb_settings, duckdb_threads
 from tasks.errors import ConfigError
 from tasks.settings import OutputType, load_settings
 
@@ -140,7 +141,7 @@ def test_snowflake_connects_with_the_arguments_the_block_itself_would_use(
     assert actual == expected
 
 
-@pytest.mark.parametrize(("setting", "loader_limit"), [("640MB", "366.2 MiB"), ("256MB", "244.1 MiB")])
+@pytest.mark.parametrize(("setting", "loader_limit"), [("640MB", "244.1 MiB"), ("200MB", "190.7 MiB")])
 def test_one_duckdb_memory_limit_for_dbt_and_at_most_the_cap_for_the_loader(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path, setting: str, loader_limit: str) -> None:
     monkeypatch.setenv("MSSP_DUCKDB_MEMORY_LIMIT", setting)
@@ -154,4 +155,18 @@ def test_one_duckdb_memory_limit_for_dbt_and_at_most_the_cap_for_the_loader(
         (limit,) = backend._root.execute("select current_setting('memory_limit')").fetchone()  # type: ignore[attr-defined]
     finally:
         backend.close()
-    assert limit == loader_limit  # the smaller of the setting and LOADER_MEMORY_CAP (384MB); DuckDB reports MiB
+    assert limit == loader_limit  # the smaller of the setting and LOADER_MEMORY_CAP (256MB); DuckDB reports MiB
+
+
+@pytest.mark.parametrize(("limit", "cores", "threads"), [
+    ("512MB", 2, 1), ("1GB", 2, 1), ("1GiB", 2, 1), ("2GB", 2, 1), ("2GiB", 2, 2), ("8GB", 2, 2), ("8GB", 16, 7),
+    ("100MB", 1, 1)])
+def test_dbt_duckdb_threads_follow_the_memory_limit(limit: str, cores: int, threads: int) -> None:
+    assert duckdb_threads(limit, cores) == threads  # one per GiB, at least one, at most one per core
+
+
+def test_dbt_duckdb_settings_are_valid_duckdb_settings() -> None:
+    settings = duckdb_settings("512MB")
+    with duckdb.connect(":memory:", config={k: str(v) for k, v in settings.items()}) as con:
+        threads, limit = con.execute("select current_setting('threads'), current_setting('memory_limit')").fetchone()  # type: ignore[misc]
+    assert (threads, limit) == (1, "488.2 MiB")

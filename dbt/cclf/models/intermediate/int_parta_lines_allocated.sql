@@ -10,7 +10,7 @@ headers as (
     select * from {{ ref('int_parta_claims_latest_version_selected') }}
 ),
 
-lines as (
+lines as {{ mssp_common.not_materialized() }} (  -- read twice; see the macro
     select stg.*
     from {{ ref('stg_cclf__parta_claims_revenue_center_detail') }} as stg
     where stg.is_latest_copy
