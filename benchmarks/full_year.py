@@ -16,6 +16,7 @@ generated store there and reuses it on the next call (generation is not part of 
 from __future__ import annotations
 
 import argparse
+import glob
 import json
 import os
 import re
@@ -106,14 +107,14 @@ def run_pipeline(store: Path, work: Path, memory_limit: str | None = None
     proc = subprocess.Popen([sys.executable, "-m", "flows.full_run", "--skip-download"], cwd=work, env=env,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = {"tree": 0, "pipeline": 0, "children": 0, "pipeline before dbt": 0, "pipeline in dbt": 0}
-    dbt_work = work / "tmp"  # tasks.dbt.builds.dbt_work_root: <temp>/<run id>/dbt appears when dbt starts
+    dbt_started = dbt_folder_pattern(work / "tmp")
 
     def watch() -> None:
         parent = psutil.Process(proc.pid)
         in_dbt = False
         while proc.poll() is None:
             try:
-                in_dbt = in_dbt or any(dbt_work.glob("*/dbt"))
+                in_dbt = in_dbt or bool(glob.glob(dbt_started))
                 own = parent.memory_info().rss
                 children = sum(c.memory_info().rss for c in parent.children(recursive=True))
                 if own + children > peak["tree"]:
@@ -135,6 +136,14 @@ def run_pipeline(store: Path, work: Path, memory_limit: str | None = None
     (line,) = [x for x in out.splitlines() if x.startswith("timings: ")]
     timings = {k: float(v) for k, v in re.findall(r"([\w+/]+) ([\d.]+)s", line)}
     return timings, wall, {k: v / 2**30 for k, v in peak.items()}, out
+
+
+def dbt_folder_pattern(temp_location: Path) -> str:
+    """A glob for the work folder the dbt stage creates as it starts, whatever the run id."""
+    from tasks.dbt.builds import dbt_work_root
+    from tasks.settings import Settings
+
+    return str(dbt_work_root(Settings.model_construct(temp_location=str(temp_location)), "*"))
 
 
 def cclf_load_span(warehouse: Path) -> float:

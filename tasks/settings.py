@@ -42,6 +42,21 @@ def size_in_bytes(size: str) -> float:
     return float(number) * _UNIT_BYTES[unit]
 
 
+LOADER_MEMORY_CAP = "256MB"
+"""The loader's DuckDB takes at most this much of ``MSSP_DUCKDB_MEMORY_LIMIT``: it streams each
+file in batches, so more memory is only cache. Measured at 50,000 beneficiaries (19M CCLF
+records): load stage 187.5 s and 1.17 GiB at 384MB, 206.8 s and 2.02 GiB at 1GB; on 2026-12-05,
+load-only runs: 10k 52.9 s and 0.82 GiB at 256MB against 53.5-56.1 s and 1.04-1.13 GiB at 384MB;
+50k 166.6 s and 1.03 GiB at 256MB against 174.6 s and 1.16 GiB. The peak is the final checkpoint
+at ``close()``: with files loading side by side another transaction is always open, so DuckDB's
+automatic checkpoints never run during the load (13 s of the 10k load, 28 s at 50k)."""
+
+
+def loader_memory_limit(memory_limit: str) -> str:
+    """The smaller of the setting and ``LOADER_MEMORY_CAP``."""
+    return min(memory_limit, LOADER_MEMORY_CAP, key=size_in_bytes)
+
+
 def _doc(default: str) -> dict[str, Any]:
     """How the README shows a default that is computed or not a plain value."""
     return {"doc_default": default}
@@ -62,8 +77,8 @@ class Settings(BaseSettings):
     duckdb_memory_limit: str = Field(
         DUCKDB_MEMORY_LIMIT, pattern=MEMORY_SIZE_PATTERN,
         description="memory limit of the embedded DuckDB in the dbt builds (outputs `DUCKDB`, `PARQUET`), and "
-                    "of the loader's up to 256MB (it streams); past it DuckDB spills to disk next to the "
-                    "database. dbt's DuckDB gets one worker thread per GiB of it (at least one, at most one "
+                    f"of the loader's up to {LOADER_MEMORY_CAP} (it streams); past it DuckDB spills to disk next "
+                    "to the database. dbt's DuckDB gets one worker thread per GiB of it (at least one, at most one "
                     "per core). Raise it for speed on a larger machine, or when a dbt build fails with "
                     "\"DuckDB ran out of memory\"")
     full_refresh: bool = Field(False, description="reload every file from the store; drop rows of files no "

@@ -37,7 +37,7 @@ class _Connection(BaseModel):
 
 class DuckDBConnection(_Connection):
     """``memory_limit`` (``MSSP_DUCKDB_MEMORY_LIMIT``): of dbt-duckdb; the loader takes at most
-    ``tasks.backends.duckdb.LOADER_MEMORY_CAP`` of it."""
+    ``tasks.settings.LOADER_MEMORY_CAP`` of it."""
 
     output_type: Literal["DUCKDB"] = "DUCKDB"
     path: str

@@ -37,7 +37,7 @@ from tasks.ledger import (
     utc_now,
 )
 from tasks.models import CatalogEntry, FileOutcome, ParsedBatch
-from tasks.settings import DUCKDB_MEMORY_LIMIT, size_in_bytes
+from tasks.settings import DUCKDB_MEMORY_LIMIT, loader_memory_limit
 
 META_NAMES = {name for name, _ in RAW_METADATA_COLUMNS}
 SETTLED = "('loaded', 'replaced', 'unchanged', 'removed', 'duplicate')"
@@ -52,17 +52,6 @@ leaves the other core to the parser running a batch ahead (``tasks.parsers.prefe
 two, 16 MB inserts were slower and the commit longer (most likely each thread's partial row
 groups merged at commit): a 5M-record CCLF5 file took 30 s of inserts and 1.4 GiB instead of
 18 s and 0.65 GiB."""
-LOADER_MEMORY_CAP = "256MB"
-"""The loader's DuckDB takes at most this much of ``MSSP_DUCKDB_MEMORY_LIMIT``: it streams each
-file in batches, so more memory is only cache. Measured at 50,000 beneficiaries (19M CCLF
-records): load stage 187.5 s and 1.17 GiB at 384MB, 206.8 s and 2.02 GiB at 1GB; on 2026-12-05,
-load-only runs: 10k 52.9 s and 0.82 GiB at 256MB against 53.5-56.1 s and 1.04-1.13 GiB at 384MB;
-50k 166.6 s and 1.03 GiB at 256MB against 174.6 s and 1.16 GiB. The peak is the final checkpoint
-at ``close()``: with files loading side by side another transaction is always open, so DuckDB's
-automatic checkpoints never run during the load (13 s of the 10k load, 28 s at 50k)."""
-def loader_memory_limit(memory_limit: str) -> str:
-    """The smaller of the setting and ``LOADER_MEMORY_CAP``."""
-    return min(memory_limit, LOADER_MEMORY_CAP, key=size_in_bytes)
 
 
 def quote(identifier: str) -> str:
