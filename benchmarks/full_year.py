@@ -96,7 +96,8 @@ def run_pipeline(store: Path, work: Path, memory_limit: str | None = None
                  ) -> tuple[dict[str, float], float, dict[str, float], str]:
     """One CLI run; returns stage seconds, wall seconds, peak RSS in GiB (``tree``: the process
     and its children at their highest together; ``pipeline``: the run's own process alone;
-    ``children``: the rest, i.e. Prefect's temporary server, at that same moment) and stdout."""
+    ``children``: the rest, i.e. Prefect's temporary server, at that same moment; ``... at s``: the
+    seconds into the run of each phase's peak and of dbt's start) and stdout."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("MSSP_")}
     env.update({"PYTHONPATH": str(ROOT), "PREFECT_HOME": str(work / "prefect"), "MSSP_ACO_ID": "A1234",
                 "MSSP_FILE_STORE": str(store), "MSSP_OUTPUT_LOCATION": str(work / "mssp.duckdb"),
@@ -108,20 +109,25 @@ def run_pipeline(store: Path, work: Path, memory_limit: str | None = None
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = {"tree": 0, "pipeline": 0, "children": 0, "pipeline before dbt": 0, "pipeline in dbt": 0}
     dbt_started = dbt_folder_pattern(work / "tmp")
+    when = {"tree": 0.0, "pipeline before dbt": 0.0, "pipeline in dbt": 0.0, "dbt start": float("nan")}
 
     def watch() -> None:
         parent = psutil.Process(proc.pid)
         in_dbt = False
         while proc.poll() is None:
             try:
-                in_dbt = in_dbt or bool(glob.glob(dbt_started))
+                now = time.perf_counter() - started
+                if not in_dbt and glob.glob(dbt_started):
+                    in_dbt, when["dbt start"] = True, now
                 own = parent.memory_info().rss
                 children = sum(c.memory_info().rss for c in parent.children(recursive=True))
                 if own + children > peak["tree"]:
                     peak.update(tree=own + children, children=children)
+                    when["tree"] = now
                 peak["pipeline"] = max(peak["pipeline"], own)
                 phase = "pipeline in dbt" if in_dbt else "pipeline before dbt"
-                peak[phase] = max(peak[phase], own)
+                if own > peak[phase]:
+                    peak[phase], when[phase] = own, now
             except (psutil.Error, OSError):
                 pass
             time.sleep(0.2)
@@ -135,7 +141,7 @@ def run_pipeline(store: Path, work: Path, memory_limit: str | None = None
         raise SystemExit(f"pipeline failed ({proc.returncode}):\n{out[-3000:]}\n{err[-3000:]}")
     (line,) = [x for x in out.splitlines() if x.startswith("timings: ")]
     timings = {k: float(v) for k, v in re.findall(r"([\w+/]+) ([\d.]+)s", line)}
-    return timings, wall, {k: v / 2**30 for k, v in peak.items()}, out
+    return timings, wall, {**{k: v / 2**30 for k, v in peak.items()}, **{f"{k} at s": v for k, v in when.items()}}, out
 
 
 def dbt_folder_pattern(temp_location: Path) -> str:
@@ -206,10 +212,12 @@ def main() -> None:
     print(f"CCLF family inside the run: {claim_records / cclf_span:,.0f} rows/s ({cclf_span:.1f} s from the "
           f"first CCLF file's start to the last one's end, ledger); ratio ours/baseline "
           f"{(claim_records / cclf_span) / (base_rows / base_seconds):.2f}")
-    print(f"peak RSS of the pipeline process tree: {peak:.2f} GiB (at that moment Prefect's temporary server "
-          f"{peaks['children']:.2f} GiB); the pipeline process alone at its peak {peaks['pipeline']:.2f} GiB"
-          f" (MSSP_DUCKDB_MEMORY_LIMIT {args.duckdb_memory_limit or 'default'}): before dbt (start-up, catalog, "
-          f"load) {peaks['pipeline before dbt']:.2f} GiB, during dbt {peaks['pipeline in dbt']:.2f} GiB")
+    print(f"peak RSS of the pipeline process tree: {peak:.2f} GiB, {peaks['tree at s']:.0f} s into the run (at "
+          f"that moment Prefect's temporary server {peaks['children']:.2f} GiB); the pipeline process alone at its "
+          f"peak {peaks['pipeline']:.2f} GiB (MSSP_DUCKDB_MEMORY_LIMIT {args.duckdb_memory_limit or 'default'}): "
+          f"before dbt (start-up, catalog, load) {peaks['pipeline before dbt']:.2f} GiB at "
+          f"{peaks['pipeline before dbt at s']:.0f} s, during dbt {peaks['pipeline in dbt']:.2f} GiB at "
+          f"{peaks['pipeline in dbt at s']:.0f} s (dbt started at {peaks['dbt start at s']:.0f} s)")
     detail = ", ".join(f"{k} {v:.1f}s" for k, v in rerun.items())
     print(f"no-change rerun: stages {sum(rerun.values()):.1f} s ({detail}),"
           f" wall {rerun_wall:.1f} s")
