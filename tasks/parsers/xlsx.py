@@ -43,7 +43,7 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from tasks.errors import FileRejected
 from tasks.families import BENCHMARK_SHEETS, MCQM_SHEET_TABLES
 from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport, Reject
-from tasks.parsers.delimited import clean_value, normalize_headers, rows_to_table
+from tasks.parsers.delimited import clean_value, normalize_headers, rows_per_batch, rows_to_table
 from tasks.spool import spooled_copy
 
 BATCH_ROWS = 50_000
@@ -201,6 +201,7 @@ def _sheet_rows(
         return
     columns = normalize_headers(raw_header, reserved=("period",))
     width = len(columns)
+    batch_rows = rows_per_batch(width, batch_rows)
     rows: list[list[str | None]] = []
     numbers: list[int] = []
     rejects: list[Reject] = []

@@ -9,7 +9,7 @@ import pytest
 from tasks.errors import FileRejected
 from tasks.families import classify_name
 from tasks.models import CatalogEntry, ParseReport
-from tasks.parsers.delimited import normalize_headers, parse_csv
+from tasks.parsers.delimited import BATCH_CELLS, normalize_headers, parse_csv
 
 ALR = "P.A1234.ACO.QALR.2025Q1.D259999.T0100000_1-2.csv"
 
@@ -137,6 +137,19 @@ def test_batches_are_bounded_and_numbered() -> None:
     assert [b.rows.num_rows for b in batches] == [10, 10, 5]
     assert [r["file_row_number"] for r in rows] == list(range(1, 26))
     assert rows[0]["a"] == "0" and report.records_seen == 25
+
+
+def test_wide_files_batch_by_cells_and_keep_every_record() -> None:
+    width = 170  # the ALR's table 1
+    header = ",".join(f"COL_{c}" for c in range(width)).encode() + b"\n"
+    records = 3 * BATCH_CELLS // width
+    data = header + b"".join(f"{i},".encode() + b"1," * (width - 2) + b"x\n" for i in range(records))
+    batches, rows, rejects, report = _parse(data)
+    assert len(batches) > 2 and not rejects
+    assert all(b.rows.num_rows * width <= BATCH_CELLS for b in batches)
+    assert [r["file_row_number"] for r in rows] == list(range(1, records + 1))
+    assert [r["col_0"] for r in rows] == [str(i) for i in range(records)]
+    assert report.records_seen == records
 
 
 def test_mcqm_csv_gets_period_and_shadow_bundle_table() -> None:
