@@ -30,10 +30,9 @@ from tasks.models import METADATA_COLUMNS, ByteStream, CatalogEntry, ParsedBatch
 from tasks.spool import spooled_copy
 
 BATCH_ROWS = 50_000
-# A batch also stops at about this many cells: the ALR's table 1 has 170 columns, and one
-# 45,000-row batch of it was 7.6M Python strings (226 MiB while parsing, 143 MiB of it kept by
-# Python's allocator afterwards; two such files loading side by side were the 50k year's load
-# peak). At 300,000 cells it parses in 34 MiB, and faster.
+# A batch also stops at about this many cells (shared with the workbook parser): one 45,000-row
+# batch of the ALR's 170-column table 1 took 226 MiB to parse, most of it kept by Python's
+# allocator; at 300,000 cells the same file parses in 26 MiB, and faster.
 BATCH_CELLS = 300_000
 SPOOL_MAX_MEMORY = 8 * 1024 * 1024
 _BOM = codecs.BOM_UTF8

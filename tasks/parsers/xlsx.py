@@ -43,10 +43,15 @@ from openpyxl.utils.cell import get_column_letter, range_boundaries
 from tasks.errors import FileRejected
 from tasks.families import BENCHMARK_SHEETS, MCQM_SHEET_TABLES
 from tasks.models import ByteStream, CatalogEntry, ParsedBatch, ParseReport, Reject
-from tasks.parsers.delimited import clean_value, normalize_headers, rows_per_batch, rows_to_table
+from tasks.parsers.delimited import (
+    BATCH_ROWS,
+    clean_value,
+    normalize_headers,
+    rows_per_batch,
+    rows_to_table,
+)
 from tasks.spool import spooled_copy
 
-BATCH_ROWS = 50_000
 SPOOL_MAX_MEMORY = 16 * 1024 * 1024
 SECTION = re.compile(r"^\s*\[([A-Za-z0-9]+)\]\s*(.*)$", re.DOTALL)
 FOOTNOTE = re.compile(r"^\s*\[\d+\]")
